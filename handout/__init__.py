@@ -1,0 +1,10 @@
+"""handout: personalized, print-ready patient leaflets about breast calcifications."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from handout.api import generate_leaflet, render_leaflet_bytes
+from handout.errors import HandoutError
+
+__all__ = ["HandoutError", "__version__", "generate_leaflet", "render_leaflet_bytes"]

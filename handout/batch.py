@@ -1,0 +1,568 @@
+"""Print a whole worklist: validate every row, render in worker processes, record a manifest.
+
+`generate_batch(worklist, out_dir, settings, options) -> BatchReport` is the library entry point;
+the `handout batch` command only parses options and prints. The order of a run:
+
+1. Read and validate the whole worklist (`handout.worklist`) before anything is written. An invalid
+   worklist stops with BatchInputError (and `rejects.csv`) unless `skip_invalid`.
+2. Render each row in a pool of worker processes (ReportLab is not thread-safe); each worker builds
+   its Engine once. Files are written atomically, so an interrupted run leaves no partial PDF.
+3. Keep `manifest.csv` (or `.json`) up to date as rows finish: the clinic's record of what was
+   printed for which row, and what `resume` trusts to skip rows already done.
+4. Optionally lay every leaflet out again in one print file (`handout.merge`).
+
+Output bytes never depend on the number of jobs: every PDF is rendered in ReportLab's invariant
+mode, and the manifest and print file are written in worklist order. Nothing here logs, prints or
+records patient data: messages name rows, columns and the clinic's ids only.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Generator, Iterator
+from contextlib import closing
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from handout.api import Engine, engine_for
+from handout.content import display_path
+from handout.errors import BatchInputError, HandoutError
+from handout.merge import MergeItem, render_merged
+from handout.pdf import write_atomic
+from handout.settings import Settings
+from handout.worklist import DEFAULT_PATTERN, Problem, Row, read_worklist, validate_worklist
+
+MANIFEST_FORMATS = ("csv", "json")
+#: Rows whose file is on disk: `resume` may skip them and the print file includes them.
+DONE = ("written", "skipped")
+_MANIFEST_EVERY = 1.0  # seconds between manifest rewrites while rows finish
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How to run a batch; every field has the CLI's default."""
+
+    name_pattern: str = DEFAULT_PATTERN
+    jobs: int | None = None  # worker processes; None: one per CPU
+    skip_invalid: bool = False
+    resume: bool = False
+    shard: tuple[int, int] | None = None  # (k, n): rows whose (row - 1) % n == k - 1
+    merge: Path | None = None
+    merge_chunk: int = 1000  # leaflets per print file part; 0: no limit
+    manifest_format: str = "csv"
+    encoding: str = "utf-8-sig"
+    ignore_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """One worklist row's outcome. No patient data: the clinic's id links it to the patient."""
+
+    row: int
+    id: str
+    file: str
+    finding: str
+    lang: str
+    level: str
+    content_version: str = ""
+    review_status: str = ""
+    pages: int | None = None
+    sha256: str = ""
+    status: str = ""  # written | skipped (done by an earlier run) | failed | rejected
+    error: str = ""
+
+
+MANIFEST_COLUMNS = tuple(f.name for f in fields(ManifestRow))
+
+
+@dataclass(frozen=True)
+class MergedFile:
+    """One print file (or part of one) and what it holds."""
+
+    path: Path
+    leaflets: int
+    pages: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What a run did: per-row outcomes in worklist order, problems found, print files written."""
+
+    rows: tuple[ManifestRow, ...]
+    problems: tuple[Problem, ...]
+    merged: tuple[MergedFile, ...]
+    manifest: Path
+    rejects: Path | None
+    seconds: float
+    warnings: tuple[str, ...] = ()
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def ok(self) -> bool:
+        """False if any row failed or was rejected: the CLI then exits 1."""
+        return not any(r.status in ("failed", "rejected") for r in self.rows)
+
+
+class Progress(Protocol):
+    """Told how many rows will be rendered, then about each one as it finishes."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, row: ManifestRow) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Task:
+    row: Row
+    path: Path
+
+
+@dataclass(frozen=True)
+class _Result:
+    manifest: ManifestRow
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _MergeTask:
+    path: Path
+    title: str
+    lang: str | None
+    rows: tuple[Row, ...]
+
+
+@dataclass
+class _Manifest:
+    """The manifest being written: rewritten atomically, at most once a second while rows finish."""
+
+    path: Path
+    fmt: str
+    rows: dict[int, ManifestRow] = field(default_factory=dict)
+    written_at: float = 0.0
+
+    def add(self, row: ManifestRow) -> None:
+        self.rows[row.row] = row
+        if time.monotonic() - self.written_at >= _MANIFEST_EVERY:
+            self.write()
+
+    def write(self) -> None:
+        ordered = [self.rows[k] for k in sorted(self.rows)]
+        write_atomic(manifest_bytes(ordered, self.fmt), self.path)
+        self.written_at = time.monotonic()
+
+
+def manifest_bytes(rows: list[ManifestRow], fmt: str = "csv") -> bytes:
+    """The manifest file's content, rows in the order given."""
+    if fmt == "json":
+        return (json.dumps([asdict(r) for r in rows], indent=1, ensure_ascii=False) + "\n").encode()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for r in rows:
+        writer.writerow(["" if v is None else v for v in asdict(r).values()])
+    return buf.getvalue().encode()
+
+
+def read_manifest(path: Path) -> list[ManifestRow]:
+    """Rows of a CSV or JSON manifest; [] if it does not exist (nothing to resume)."""
+    if not path.is_file():
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = (
+            json.loads(text) if path.suffix == ".json" else list(csv.DictReader(io.StringIO(text)))
+        )
+        return [_manifest_row(item) for item in raw]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        msg = (
+            f"{display_path(path)}: not a manifest handout can read ({type(err).__name__}); "
+            "move it away to start afresh"
+        )
+        raise BatchInputError(msg) from err
+
+
+def _manifest_row(item: dict[str, Any]) -> ManifestRow:
+    text = {k: str(item.get(k) or "") for k in MANIFEST_COLUMNS}
+    pages = item.get("pages")
+    return ManifestRow(
+        row=int(item["row"]),
+        id=text["id"],
+        file=text["file"],
+        finding=text["finding"],
+        lang=text["lang"],
+        level=text["level"],
+        content_version=text["content_version"],
+        review_status=text["review_status"],
+        pages=int(pages) if pages not in (None, "") else None,
+        sha256=text["sha256"],
+        status=text["status"],
+        error=text["error"],
+    )
+
+
+def merge_manifests(paths: list[Path], output: Path) -> int:
+    """Combine shard manifests into one, in worklist order; return the number of rows.
+
+    A row present in two shards' manifests means the shards overlapped: that is an error.
+    """
+    rows: dict[int, ManifestRow] = {}
+    for path in paths:
+        for row in read_manifest(path):
+            if row.row in rows:
+                msg = f"row {row.row} appears in more than one manifest ({display_path(path)})"
+                raise BatchInputError(msg)
+            rows[row.row] = row
+    fmt = "json" if output.suffix == ".json" else "csv"
+    write_atomic(manifest_bytes([rows[k] for k in sorted(rows)], fmt), output)
+    return len(rows)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _safe_message(err: HandoutError) -> str:
+    """The error's message minus any third-party text quoted in it.
+
+    Our own messages never hold patient data; a library's (e.g. ReportLab's "too large" error
+    quotes the text that did not fit) may, so the quoted cause is cut out.
+    """
+    text = str(err)
+    cause = err.__cause__
+    if cause is not None and str(cause) and str(cause) in text:
+        text = text.replace(str(cause), "(details withheld: render this row alone to see them)")
+    return text
+
+
+def _shard_suffix(shard: tuple[int, int] | None) -> str:
+    return f"-{shard[0]}-of-{shard[1]}" if shard else ""
+
+
+def _check_options(options: BatchOptions) -> None:
+    if options.jobs is not None and options.jobs < 1:
+        msg = f"jobs must be 1 or more, not {options.jobs}"
+        raise BatchInputError(msg)
+    if options.shard is not None:
+        k, n = options.shard
+        if not 1 <= k <= n:
+            msg = f"shard {k}/{n}: K must be between 1 and N"
+            raise BatchInputError(msg)
+    if options.manifest_format not in MANIFEST_FORMATS:
+        msg = (
+            f"manifest format {options.manifest_format!r}; use one of {', '.join(MANIFEST_FORMATS)}"
+        )
+        raise BatchInputError(msg)
+    if options.merge_chunk < 0:
+        msg = "merge_chunk must be 0 (no limit) or more"
+        raise BatchInputError(msg)
+
+
+def _write_rejects(problems: list[Problem], path: Path) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["row", "id", "column", "problem", "allowed"])
+    for p in problems:
+        writer.writerow(["" if p.row is None else p.row, p.id, p.column, p.message, p.allowed])
+    write_atomic(buf.getvalue().encode(), path)
+
+
+# --------------------------------------------------------------------------- workers
+
+_WORKER_ENGINE: Engine | None = None
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _init_worker(settings: Settings) -> None:
+    """Once per worker process: build the Engine (content, templates, fonts) and take signals.
+
+    Ctrl-C goes to the parent, which stops the pool; the pool's SIGTERM then unwinds the worker
+    like Ctrl-C would, so `write_atomic` removes its temporary file.
+    """
+    global _WORKER_ENGINE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _interrupt)
+    _WORKER_ENGINE = engine_for(settings)
+
+
+def _engine() -> Engine:
+    if _WORKER_ENGINE is None:  # pragma: no cover - the initializer always runs first
+        msg = "worker used before its initializer"
+        raise RuntimeError(msg)
+    return _WORKER_ENGINE
+
+
+def _render(engine: Engine, task: _Task) -> _Result:
+    """Render one row and write its file; any failure becomes a manifest row, never a crash."""
+    row = task.row
+    base = ManifestRow(
+        row=row.row,
+        id=row.id,
+        file=row.file,
+        finding=row.request.finding,
+        lang=row.lang,
+        level=row.request.level,
+        content_version=engine.library.catalog.content_version,
+    )
+    try:
+        leaflet = engine.render(row.request)
+        write_atomic(leaflet.pdf, task.path)
+    except HandoutError as err:
+        return _Result(replace(base, status="failed", error=_safe_message(err)))
+    except Exception as err:  # noqa: BLE001 - one bad row must not stop a clinic's batch
+        # The message of an unexpected error may quote patient data: only its type is kept.
+        error = f"internal error ({type(err).__name__}); render this row alone with --debug"
+        return _Result(replace(base, status="failed", error=error))
+    return _Result(
+        replace(
+            base,
+            lang=leaflet.lang,
+            content_version=leaflet.content_version,
+            review_status=leaflet.review_status,
+            pages=leaflet.pages,
+            sha256=hashlib.sha256(leaflet.pdf).hexdigest(),
+            status="written",
+        ),
+        leaflet.warnings,
+    )
+
+
+def _render_in_worker(task: _Task) -> _Result:
+    return _render(_engine(), task)
+
+
+def _merge(engine: Engine, task: _MergeTask) -> MergedFile:
+    """Lay one print file out, reading rows one at a time so memory stays flat."""
+
+    def items() -> Iterator[MergeItem]:
+        for row in task.rows:
+            document, request, _ = engine.document(row.request)
+            yield MergeItem(document, request.level, request.page_size, row.id, f"row-{row.row}")
+
+    merged = render_merged(items(), task.title, task.lang)
+    write_atomic(merged.pdf, task.path)
+    return MergedFile(
+        task.path, len(task.rows), merged.pages, hashlib.sha256(merged.pdf).hexdigest()
+    )
+
+
+def _merge_in_worker(task: _MergeTask) -> MergedFile:
+    return _merge(_engine(), task)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _merge_tasks(rows: list[Row], options: BatchOptions) -> list[_MergeTask]:
+    """Print file parts of at most `merge_chunk` leaflets each, named after the --merge file."""
+    if options.merge is None or not rows:
+        return []
+    size = options.merge_chunk or len(rows)
+    chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
+    base = options.merge.resolve()
+    stem = base.stem + _shard_suffix(options.shard)
+    tasks = []
+    for number, chunk in enumerate(chunks, start=1):
+        part = f"-part{number:03d}-of-{len(chunks):03d}" if len(chunks) > 1 else ""
+        langs = {r.lang for r in chunk}
+        tasks.append(
+            _MergeTask(
+                base.with_name(f"{stem}{part}{base.suffix}"),
+                f"{stem}{part}",
+                langs.pop() if len(langs) == 1 else None,
+                tuple(chunk),
+            )
+        )
+    return tasks
+
+
+def _resumable(row: Row, earlier: ManifestRow | None, path: Path) -> ManifestRow | None:
+    """The earlier run's record of this row, if its file is still exactly what it wrote."""
+    if (
+        earlier is None
+        or earlier.status not in DONE
+        or (earlier.file, earlier.id, earlier.finding, earlier.level)
+        != (row.file, row.id, row.request.finding, row.request.level)
+        or not earlier.sha256
+        or not path.is_file()
+        or sha256_file(path) != earlier.sha256
+    ):
+        return None
+    return replace(earlier, status="skipped", error="")
+
+
+def generate_batch(
+    worklist: Path,
+    out_dir: Path,
+    settings: Settings | None = None,
+    options: BatchOptions | None = None,
+    progress: Progress | None = None,
+) -> BatchReport:
+    """Validate a worklist, then write one PDF per row, a manifest and optional print files.
+
+    Raises BatchInputError, before writing any PDF, if the worklist cannot be read or (without
+    `skip_invalid`) has invalid rows. A row that fails while rendering is recorded as failed and
+    the run goes on. KeyboardInterrupt stops the run after recording what finished.
+    """
+    started = time.perf_counter()
+    options = options or BatchOptions()
+    settings = settings or Settings.bundled()
+    _check_options(options)
+    out_dir = out_dir.resolve()
+    engine = engine_for(settings)
+    table = read_worklist(
+        worklist, encoding=options.encoding, ignore_columns=options.ignore_columns
+    )
+    valid, problems = validate_worklist(table, engine, options.name_pattern)
+
+    suffix = _shard_suffix(options.shard)
+    rejects_path = out_dir / f"rejects{suffix}.csv"
+    fatal = [p for p in problems if p.row is None]
+    if fatal or (problems and not options.skip_invalid):
+        _write_rejects(problems, rejects_path)
+        rows_hit = len({p.row for p in problems if p.row is not None})
+        msg = (
+            f"{display_path(worklist)}: {len(problems)} problem(s)"
+            + (f" in {rows_hit} row(s)" if rows_hit else "")
+            + f"; nothing was printed. Details: {display_path(rejects_path)}"
+            + ("" if fatal else " (or pass --skip-invalid to print the valid rows)")
+        )
+        raise BatchInputError(msg, tuple(problems))
+
+    def mine(number: int | None) -> bool:
+        if options.shard is None or number is None:
+            return True
+        k, n = options.shard
+        return (number - 1) % n == k - 1
+
+    rows = [r for r in valid if mine(r.row)]
+    problems = [p for p in problems if mine(p.row)]
+    if options.merge is not None:
+        names = {r.file.casefold() for r in rows}
+        targets = [t.path for t in _merge_tasks(rows, options)]
+        if any(t.parent == out_dir and t.name.casefold() in names for t in targets):
+            msg = f"--merge {options.merge} would overwrite a leaflet of the same name"
+            raise BatchInputError(msg)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = _Manifest(
+        out_dir / f"manifest{suffix}.{options.manifest_format}", options.manifest_format
+    )
+    earlier = {r.row: r for r in read_manifest(manifest.path)} if options.resume else {}
+    rejected_rows: dict[int, Problem] = {}
+    for p in problems:
+        if p.row is not None:
+            rejected_rows.setdefault(p.row, p)
+    for number, p in rejected_rows.items():
+        record = next((r for r in table.records if r.row == number), None)
+        values = record.values if record else {}
+        manifest.rows[number] = ManifestRow(
+            row=number,
+            id=p.id,
+            file="",
+            finding=values.get("finding", ""),
+            lang=values.get("lang", ""),
+            level=values.get("level", ""),
+            status="rejected",
+            error=f"column {p.column}: {p.message}" if p.column else p.message,
+        )
+    if problems:
+        _write_rejects(problems, rejects_path)
+
+    tasks: list[_Task] = []
+    for row in rows:
+        path = out_dir / row.file
+        done = _resumable(row, earlier.get(row.row), path)
+        if done is not None:
+            manifest.rows[row.row] = done
+        else:
+            tasks.append(_Task(row, path))
+    warnings: dict[str, None] = {}
+    if progress is not None:
+        progress.start(len(tasks))
+    merged: list[MergedFile] = []
+    try:
+        with closing(_run(tasks, settings, engine, options)) as results:
+            for result in results:
+                manifest.add(result.manifest)
+                warnings.update(dict.fromkeys(result.warnings))
+                if progress is not None:
+                    progress.advance(result.manifest)
+        manifest.write()
+        printed = [r for r in rows if manifest.rows[r.row].status in DONE]
+        merged = _run_merges(_merge_tasks(printed, options), settings, engine, options)
+    finally:
+        # Also on Ctrl-C: the manifest then records exactly the rows that finished.
+        manifest.write()
+    ordered = tuple(manifest.rows[k] for k in sorted(manifest.rows))
+    return BatchReport(
+        rows=ordered,
+        problems=tuple(problems),
+        merged=tuple(merged),
+        manifest=manifest.path,
+        rejects=rejects_path if problems else None,
+        seconds=time.perf_counter() - started,
+        warnings=tuple(warnings),
+    )
+
+
+def _jobs(options: BatchOptions, tasks: int) -> int:
+    return max(1, min(options.jobs or os.cpu_count() or 1, tasks))
+
+
+def _run(
+    tasks: list[_Task], settings: Settings, engine: Engine, options: BatchOptions
+) -> Generator[_Result, None, None]:
+    """Results as rows finish (any order): in this process for one job, else in a pool."""
+    jobs = _jobs(options, len(tasks))
+    if jobs == 1:
+        for task in tasks:
+            yield _render(engine, task)
+        return
+    # Small chunks keep the progress bar moving and the workers evenly loaded.
+    chunksize = max(1, min(8, len(tasks) // (jobs * 16)))
+    pool = multiprocessing.get_context().Pool(jobs, _init_worker, (settings,))
+    try:
+        yield from pool.imap_unordered(_render_in_worker, tasks, chunksize)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def _run_merges(
+    tasks: list[_MergeTask], settings: Settings, engine: Engine, options: BatchOptions
+) -> list[MergedFile]:
+    """Print file parts are independent documents, so several can be laid out at once."""
+    jobs = _jobs(options, len(tasks))
+    if jobs == 1:
+        return [_merge(engine, task) for task in tasks]
+    pool = multiprocessing.get_context().Pool(jobs, _init_worker, (settings,))
+    try:
+        results = pool.map(_merge_in_worker, tasks, 1)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+    return results

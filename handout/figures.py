@@ -1,0 +1,104 @@
+"""Renderers for the picture blocks (panels, icon array, timeline, QR code).
+
+Kept apart from pdf.py so the drawing code (handout.pictures) and the text renderer each stay one job;
+importing this module registers the renderers with pdf.py's block dispatcher.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
+
+from handout import pictures
+from handout.document import IconArray, PanelsFigure, QrFigure, TimelineFigure
+from handout.fonts import check_printable
+from handout.pdf import _Ctx, _flowables, _Spacer
+from handout.styles import INK
+
+QR_SIZE = 64.0
+#: Share of the column each picture uses: enough to read, small enough that a leaflet with all three
+#: pictures still fits one duplex sheet at the easy and standard levels.
+PANELS_SHARE = 0.75
+ICONS_SHARE = 0.62
+TIMELINE_SHARE = 0.85
+
+
+def _fonts(ctx: _Ctx) -> dict[str, Any]:
+    return {
+        "font": ctx.family,
+        "bold_font": ctx.bold_face,
+        "rtl": ctx.rtl,
+        "visual": getattr(ctx, "visual_line", None),
+    }
+
+
+def _checked(ctx: _Ctx, *texts: str) -> None:
+    """Picture text is drawn with the primary font only: refuse what it cannot draw."""
+    lang = getattr(ctx, "lang", "en")
+    for text in texts:
+        if text:
+            check_printable(text, "picture text", lang)
+
+
+def _framed(drawing: Any) -> list[Flowable]:
+    return [_Spacer(6), KeepTogether([drawing]), _Spacer(8)]
+
+
+@_flowables.register
+def _(block: PanelsFigure, ctx: _Ctx) -> list[Flowable]:
+    _checked(ctx, block.marker, *(p.caption for p in block.panels))
+    panels = [pictures.Panel(p.kind, p.caption, p.yours) for p in block.panels]  # type: ignore[arg-type]
+    picture = pictures.calcification_panels(
+        panels, ctx.width * PANELS_SHARE, marker_label=block.marker, **_fonts(ctx)
+    )
+    return _framed(picture.drawing)
+
+
+@_flowables.register
+def _(block: IconArray, ctx: _Ctx) -> list[Flowable]:
+    _checked(ctx, block.caption, block.legend_filled, block.legend_open, block.legend_range)
+    legend = pictures.IconLegend(
+        filled=block.legend_filled,
+        open=block.legend_open,
+        in_range=block.legend_range if block.filled is None else None,
+    )
+    picture = pictures.icon_array(
+        block.filled,
+        ctx.width * ICONS_SHARE,
+        caption=block.caption,
+        highlighted_range=(block.low, block.high)
+        if block.low is not None and block.high is not None
+        else None,
+        legend=legend,
+        **_fonts(ctx),
+    )
+    return [] if picture is None else _framed(picture.drawing)
+
+
+@_flowables.register
+def _(block: TimelineFigure, ctx: _Ctx) -> list[Flowable]:
+    _checked(ctx, *(t for step in block.steps for t in step if t))
+    steps = [pictures.TimelineStep(label, when) for label, when in block.steps]
+    picture = pictures.timeline(steps, ctx.width * TIMELINE_SHARE, **_fonts(ctx))
+    return _framed(picture.drawing)
+
+
+@_flowables.register
+def _(block: QrFigure, ctx: _Ctx) -> list[Flowable]:
+    picture = pictures.qr_code(block.value, QR_SIZE, font=ctx.family)
+    caption = ctx.text(block.caption, "item") if block.caption else ""
+    cells = [caption, picture.drawing] if ctx.rtl else [picture.drawing, caption]
+    widths = [ctx.width - QR_SIZE - 6, QR_SIZE + 6] if ctx.rtl else [QR_SIZE + 6, None]
+    table = Table([cells], colWidths=widths, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), ctx.family),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+            ]
+        )
+    )
+    return [table]
