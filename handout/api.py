@@ -14,13 +14,15 @@ from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
 
+from reportlab.lib.units import mm
+
 from handout.clinic import EXAMPLE_CLINIC, load_clinic
 from handout.content import ContentLibrary, LanguageContent
 from handout.context import build_context
 from handout.document import Document, parse_document
 from handout.errors import HandoutError, InputError, NotFoundError
 from handout.fonts import check_printable
-from handout.pdf import PAGE_SIZES, render_pdf, write_atomic
+from handout.pdf import MARGIN, PAGE_SIZES, RenderOptions, render_pdf, write_atomic
 from handout.settings import (
     DENSITIES,
     LEVELS,
@@ -166,6 +168,16 @@ class Engine:
         )
         return clean, content
 
+    def render_options(self, request: LeafletRequest) -> RenderOptions:
+        """The clinic's branding and the request's print size, for the renderer."""
+        clinic = self.clinic
+        return RenderOptions(
+            margin=clinic.margin_mm * mm if clinic.margin_mm is not None else MARGIN,
+            accent=clinic.accent_color,
+            logo=str(clinic.logo) if clinic.logo is not None else None,
+            large_print=request.large_print,
+        )
+
     def warnings_for(self, request: LeafletRequest, content: LanguageContent) -> tuple[str, ...]:
         """What the user must know about this leaflet; printed once per run by the CLI."""
         notes = []
@@ -195,7 +207,7 @@ class Engine:
 
     def render(self, request: LeafletRequest) -> Leaflet:
         doc, request, content = self.document(request)
-        pdf, pages = render_pdf(doc, request.level, request.page_size)
+        pdf, pages = render_pdf(doc, request.level, request.page_size, self.render_options(request))
         return Leaflet(
             pdf=pdf,
             pages=pages,

@@ -1,7 +1,7 @@
 """The `handout` command: parse options, call the library, print one line.
 
-Only this module imports Click. Every library error arrives as a HandoutError and leaves as a one-line
-message with exit code 1; usage errors exit 2. Nothing here prints patient data.
+Only this module imports Click. Every library error arrives as a HandoutError and leaves as a
+one-line message with exit code 1; usage errors exit 2. Nothing here prints patient data.
 """
 
 from __future__ import annotations
@@ -116,9 +116,11 @@ def cli(ctx: click.Context, debug: bool, verbose: bool, config_dir: Path | None)
               help="Add the US federal (MQSA) breast-density statement, word for word.")
 @click.option("--page-size", type=click.Choice(PAGE_SIZES), default="letter", show_default=True)
 @click.option("--birads", type=click.Choice(["4A", "4B", "4C"], case_sensitive=False),
-              help="BI-RADS 4 subcategory, when the radiologist gave one (narrows the chance shown).")
+              help="BI-RADS 4 subcategory, when the radiologist gave one (narrows the chance).")
 @click.option("--pictures/--no-pictures", default=True, show_default=True,
               help="Illustrations, the risk icon array and the timeline.")
+@click.option("--large-print", is_flag=True,
+              help="Body text 18 pt or larger, 1.5 line spacing, wide margins (more pages).")
 @click.option("--clinic", "clinic_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Clinic details file (YAML: name, phone, hours, address).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -138,6 +140,7 @@ def generate_command(
     page_size: str,
     birads: str | None,
     pictures: bool,
+    large_print: bool,
     clinic_file: Path | None,
     output: Path | None,
 ) -> None:
@@ -168,6 +171,7 @@ def generate_command(
         page_size=page_size,
         birads=birads.upper() if birads else None,
         pictures=pictures,
+        large_print=large_print,
     )
     target = output or Path("output") / f"{finding}-{lang}-{level}.pdf"
     leaflet = generate_leaflet(request, target.resolve(), settings)
@@ -270,7 +274,9 @@ def templates_diff_command(ctx: click.Context) -> None:
               show_default=True, help="Output format.")
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
 @click.pass_context
-def validate_command(ctx: click.Context, languages: tuple[str, ...], fmt: str, strict: bool) -> None:
+def validate_command(
+    ctx: click.Context, languages: tuple[str, ...], fmt: str, strict: bool
+) -> None:
     """Check content and templates: schema, completeness, reading level.
 
     Renders every finding x language x level and measures the text a patient

@@ -67,7 +67,8 @@ class Clinic(BaseModel):
         if ratio < MIN_CONTRAST:
             msg = (
                 f"{value} has contrast {ratio:.1f}:1 against white; text needs at least "
-                f"{MIN_CONTRAST}:1 (WCAG AA) to stay readable when photocopied; choose a darker colour"
+                f"{MIN_CONTRAST}:1 (WCAG AA) to stay readable when photocopied; "
+                "choose a darker colour"
             )
             raise ValueError(msg)
         return "#" + value.lstrip("#").upper()

@@ -17,12 +17,15 @@ import os
 import tempfile
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import singledispatch
 from pathlib import Path
 from typing import Any
 
+from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, LEGAL, LETTER
 from reportlab.lib.units import inch
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -73,19 +76,44 @@ PAGE_SIZES = {"letter": LETTER, "a4": A4, "legal": LEGAL}
 MARGIN = 0.75 * inch
 HEADER_H = 0.45 * inch
 FOOTER_H = 0.45 * inch
+LARGE_PRINT_MARGIN = 1.0 * inch
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a clinic's leaflets look, apart from their words: margins, accent colour, logo, size."""
+
+    margin: float = MARGIN
+    accent: str | None = None
+    logo: str | None = None
+    large_print: bool = False
+
+    @property
+    def page_margin(self) -> float:
+        """Large print gets generous margins (at least an inch) whatever the clinic set."""
+        return max(self.margin, LARGE_PRINT_MARGIN) if self.large_print else self.margin
+
+
+DEFAULT_OPTIONS = RenderOptions()
 
 
 class _Ctx:
     """What block renderers need: styles, the font chain, the direction and the usable width."""
 
-    def __init__(self, doc: Document, level: str, width: float) -> None:
+    def __init__(
+        self, doc: Document, level: str, width: float, options: RenderOptions = DEFAULT_OPTIONS
+    ) -> None:
+        self.options = options
+        self.accent = HexColor(options.accent) if options.accent else ACCENT
         self.lang = doc.lang
         self.chain = chain_for(doc.lang)
         self.family = self.chain[0]
         self.bold_face = face_name(self.family, bold=True)  # the regular face where none exists
         self.script = script_for(doc.lang)
         self.rtl = doc.direction == "rtl"
-        self.styles = stylesheet(level, self.family, self.rtl, self.script)
+        self.styles = stylesheet(
+            level, self.family, self.rtl, self.script, options.large_print, options.accent
+        )
         self.width = width
         # Bullets and step numbers: the first font with "•", digits and "." (Noto Sans for Latin).
         self.bullet_family = next(
@@ -373,7 +401,9 @@ def _box_table(block: Box, ctx: _Ctx, width: float) -> Table:
         for child in block.blocks:
             inner.extend(_flowables(child, inner_ctx))
         table = Table([[inner]], colWidths=[width], hAlign=_h_align(ctx))
-    box_style = _BOX_STYLES[block.kind]
+    box_style = [
+        tuple(ctx.accent if x is ACCENT else x for x in cmd) for cmd in _BOX_STYLES[block.kind]
+    ]
     pad_left, pad_right = pad + 4, pad
     if ctx.rtl:
         # Mirrored: the accent bar on the right, the wider padding next to it.
@@ -438,6 +468,7 @@ def _(block: Columns, ctx: _Ctx) -> list[Flowable]:
 def _canvas_class(ctx: _Ctx, doc: Document, pagesize: tuple[float, float]) -> type[Canvas]:
     """A canvas that defers the footer until the page count is known ("Page 1 of 2")."""
     page_w, _ = pagesize
+    margin = ctx.options.page_margin
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -454,8 +485,8 @@ def _canvas_class(ctx: _Ctx, doc: Document, pagesize: tuple[float, float]) -> ty
                 self.__dict__.update(state)
                 label = doc.footer.replace("{page}", str(number)).replace("{pages}", str(total))
                 para = ctx.text(label, "footer")
-                w, h = para.wrap(page_w - 2 * MARGIN, FOOTER_H)
-                para.drawOn(self, MARGIN, MARGIN - h - 10)
+                w, h = para.wrap(page_w - 2 * margin, FOOTER_H)
+                para.drawOn(self, margin, margin - h - 10)
                 super().showPage()
             super().save()
 
@@ -464,30 +495,46 @@ def _canvas_class(ctx: _Ctx, doc: Document, pagesize: tuple[float, float]) -> ty
 
 def _header(ctx: _Ctx, doc: Document, pagesize: tuple[float, float]) -> Callable[..., None]:
     page_w, page_h = pagesize
+    margin = ctx.options.page_margin
+    logo = ImageReader(ctx.options.logo) if ctx.options.logo else None
+    logo_h = min(margin - 14, 40.0)
+    logo_w = 0.0
+    if logo is not None:
+        iw, ih = logo.getSize()
+        logo_w = min(logo_h * iw / ih, (page_w - 2 * margin) / 3)
+        logo_h = logo_w * ih / iw
 
     def draw(canvas: Canvas, _doc: Any) -> None:
         canvas.saveState()
+        text_w = page_w - 2 * margin - (logo_w + 8 if logo is not None else 0)
         if doc.header:
             para = ctx.text(doc.header, "header")
-            _, h = para.wrap(page_w - 2 * MARGIN, HEADER_H)
-            para.drawOn(canvas, MARGIN, page_h - MARGIN + 6)
-        canvas.setStrokeColor(ACCENT)
+            _, h = para.wrap(text_w, HEADER_H)
+            x = margin + (page_w - 2 * margin - text_w if ctx.rtl else 0)
+            para.drawOn(canvas, x, page_h - margin + 6)
+        if logo is not None:
+            # The clinic's logo at the outer corner of the header, scaled to fit the margin.
+            x = margin if ctx.rtl else page_w - margin - logo_w
+            canvas.drawImage(logo, x, page_h - margin + 6, logo_w, logo_h, mask="auto")
+        canvas.setStrokeColor(ctx.accent)
         canvas.setLineWidth(1)
-        canvas.line(MARGIN, page_h - MARGIN + 2, page_w - MARGIN, page_h - MARGIN + 2)
+        canvas.line(margin, page_h - margin + 2, page_w - margin, page_h - margin + 2)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
-        canvas.line(MARGIN, MARGIN - 4, page_w - MARGIN, MARGIN - 4)
+        canvas.line(margin, margin - 4, page_w - margin, margin - 4)
         canvas.restoreState()
 
     return draw
 
 
-def build_story(doc: Document, level: str, width: float) -> tuple[_Ctx, list[Flowable]]:
+def build_story(
+    doc: Document, level: str, width: float, options: RenderOptions = DEFAULT_OPTIONS
+) -> tuple[_Ctx, list[Flowable]]:
     """The flowables for one leaflet; the batch merger puts several of these in one document."""
     from handout import figures  # noqa: F401 - registers the picture renderers
 
     register_fonts()
-    ctx = _Ctx(doc, level, width)
+    ctx = _Ctx(doc, level, width, options)
     story: list[Flowable] = []
     pending_heading: list[Flowable] = []
     for block in doc.blocks:
@@ -510,13 +557,14 @@ def doc_template(
 ) -> BaseDocTemplate:
     """A page template with header, body frame and metadata; reproducible bytes (invariant)."""
     page_w, page_h = pagesize
+    margin = ctx.options.page_margin
     template = BaseDocTemplate(
         target,
         pagesize=pagesize,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
         title=doc.title,
         author=doc.author,
         subject=doc.subject,
@@ -526,10 +574,10 @@ def doc_template(
         initialFontName=ctx.family,
     )
     frame = Frame(
-        MARGIN,
-        MARGIN,
-        page_w - 2 * MARGIN,
-        page_h - 2 * MARGIN,
+        margin,
+        margin,
+        page_w - 2 * margin,
+        page_h - 2 * margin,
         id="body",
         leftPadding=0,
         rightPadding=0,
@@ -542,10 +590,12 @@ def doc_template(
     return template
 
 
-def render_pdf(doc: Document, level: str, page_size: str = "letter") -> tuple[bytes, int]:
+def render_pdf(
+    doc: Document, level: str, page_size: str = "letter", options: RenderOptions = DEFAULT_OPTIONS
+) -> tuple[bytes, int]:
     """Lay the document out; return the PDF bytes and the page count. Writes no file."""
     pagesize = PAGE_SIZES[page_size]
-    ctx, story = build_story(doc, level, pagesize[0] - 2 * MARGIN)
+    ctx, story = build_story(doc, level, pagesize[0] - 2 * options.page_margin, options)
     buf = io.BytesIO()
     template = doc_template(buf, doc, ctx, pagesize)
     try:

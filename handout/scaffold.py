@@ -1,9 +1,9 @@
 """`handout init` and `handout templates diff`: clinic folders that survive upgrades.
 
-A clinic copies only what it changes. When it copies a bundled template, the pristine bundled text is
-kept beside it (`.handout/bundled/…`) and the copy's first line records where it came from, so a later
-`templates diff` can show exactly what changed upstream since the copy was made: the clinic sees when
-its customisation no longer tracks the bundled wording or structure.
+A clinic copies only what it changes. When it copies a bundled template, the pristine bundled text
+is kept beside it (`.handout/bundled/…`) and the copy's first line records where it came from, so a
+later `templates diff` can show exactly what changed upstream since the copy was made: the clinic
+sees when its customisation no longer tracks the bundled wording or structure.
 """
 
 from __future__ import annotations

@@ -93,3 +93,5 @@ class LeafletRequest:
     #: BI-RADS subcategory (4A, 4B, 4C) when the radiologist gave one: narrows the stated chance.
     birads: str | None = None
     pictures: bool = True
+    #: At least 18 pt body text, 1.5 line spacing, wider margins; more pages, same content.
+    large_print: bool = False

@@ -43,6 +43,11 @@ LEVEL_METRICS: dict[str, LevelMetrics] = {
 }
 
 
+#: Large print (American Council of the Blind / APH guidance): at least 18 pt body, 1.5 line
+#: spacing, bold sans-serif headings; the same content and order, more pages.
+LARGE_PRINT = LevelMetrics(body=18, leading=27, title=26, h2=22, h3=20, space=8)
+
+
 #: Styles set in the bold face: text in them that falls back to another font is bold there too.
 BOLD_STYLES = frozenset({"lead", "title", "h2", "h3", "fact-label", "header"})
 
@@ -53,7 +58,12 @@ MIN_LEADING = {"vietnamese": 1.5, "devanagari": 1.6}
 
 @cache
 def stylesheet(
-    level: str, family: str, rtl: bool = False, script: str = "latin"
+    level: str,
+    family: str,
+    rtl: bool = False,
+    script: str = "latin",
+    large_print: bool = False,
+    accent: str | None = None,
 ) -> dict[str, ParagraphStyle]:
     """Styles for one level, primary font family and script; built once per process and reused.
 
@@ -61,7 +71,8 @@ def stylesheet(
     (`wordWrap='CJK'`; Korean keeps breaking at spaces); Vietnamese and Devanagari get taller
     leading; right-to-left text is right aligned (its lines are made by handout.rtl).
     """
-    m = LEVEL_METRICS[level]
+    m = LARGE_PRINT if large_print else LEVEL_METRICS[level]
+    heading_colour = colors.HexColor(accent) if accent else ACCENT
     align = TA_RIGHT if rtl else TA_LEFT
     bold = face_name(family, bold=True)
     base = ParagraphStyle(
@@ -87,7 +98,7 @@ def stylesheet(
             fontName=bold,
             fontSize=m.title,
             leading=m.title * 1.2,
-            textColor=ACCENT,
+            textColor=heading_colour,
             spaceAfter=m.space * 1.5,
         ),
         "h2": ParagraphStyle(
@@ -96,7 +107,7 @@ def stylesheet(
             fontName=bold,
             fontSize=m.h2,
             leading=m.h2 * 1.25,
-            textColor=ACCENT,
+            textColor=heading_colour,
             spaceBefore=m.space * 2,
             spaceAfter=m.space * 0.6,
             keepWithNext=1,
@@ -107,7 +118,7 @@ def stylesheet(
             fontName=bold,
             fontSize=m.h3,
             leading=m.h3 * 1.25,
-            textColor=ACCENT,
+            textColor=heading_colour,
             spaceBefore=m.space,
             spaceAfter=m.space * 0.5,
             keepWithNext=1,
@@ -121,7 +132,7 @@ def stylesheet(
             fontName=bold,
             fontSize=10,
             leading=12,
-            textColor=ACCENT,
+            textColor=heading_colour,
             spaceAfter=0,
         ),
         "footer": ParagraphStyle(

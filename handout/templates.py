@@ -19,9 +19,8 @@ import logging
 import signal
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -167,7 +166,10 @@ class TemplateRenderer:
             where = _location(err) or ENTRY
             name = str(err.name)
             if ".." in name.replace("\\", "/").split("/") or name.startswith("/"):
-                msg = f"{where}: refused to include {name!r}: templates may only use files in the template folders"
+                msg = (
+                    f"{where}: refused to include {name!r}: templates may only use files in "
+                    "the template folders"
+                )
             else:
                 msg = f"{where}: template {name!r} not found in the template folders"
             raise TemplateError(msg) from err
@@ -175,6 +177,8 @@ class TemplateRenderer:
             msg = f"{_location(err) or ENTRY}: template failed: {err}"
             raise TemplateError(msg) from err
         if len(output) > MAX_OUTPUT_CHARS:
-            msg = f"{chosen}: produced over {MAX_OUTPUT_CHARS:,} characters; a leaflet is far smaller"
+            msg = (
+                f"{chosen}: produced over {MAX_OUTPUT_CHARS:,} characters; a leaflet is far smaller"
+            )
             raise TemplateError(msg)
         return output

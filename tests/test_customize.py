@@ -57,7 +57,9 @@ def test_config_from_environment(tmp_path, monkeypatch):
     init_clinic_folder(folder)
     monkeypatch.setenv("HANDOUT_CONFIG", str(folder))
     out = tmp_path / "b.pdf"
-    result = CliRunner().invoke(cli, ["generate", "--finding", "macrocalcifications", "-o", str(out)])
+    result = CliRunner().invoke(
+        cli, ["generate", "--finding", "macrocalcifications", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "Your Breast Imaging Center" in pdf_text(out)
 
@@ -137,3 +139,57 @@ def test_logo_must_be_an_image(tmp_path):
     (tmp_path / "logo.png").write_bytes(b"not an image")
     with pytest.raises(ContentError, match="logo: logo.png is not a valid PNG or JPEG"):
         load_clinic(_clinic(tmp_path, "logo: logo.png\n"))
+
+
+def _branded(tmp_path: Path) -> Settings:
+    from PIL import Image
+
+    folder = tmp_path / "brand"
+    init_clinic_folder(folder)
+    Image.new("RGB", (120, 40), (107, 44, 107)).save(folder / "logo.png")
+    (folder / "clinic.yaml").write_text(
+        "name: Riverside\nphone: '(555) 010-0142'\nhours: '8-5'\nlogo: logo.png\n"
+        "accent_color: '#6B2C6B'\nqr_url: 'https://example.org/riverside'\nmargin_mm: 15\n"
+    )
+    return Settings.from_config(folder)
+
+
+def test_logo_is_embedded_as_an_image(tmp_path):
+    """The clinic logo is placed in the PDF as an image XObject on every page."""
+    from .conftest import pdf_reader
+
+    leaflet = Engine(_branded(tmp_path)).render(LeafletRequest(finding="macrocalcifications"))
+    for page in pdf_reader(leaflet.pdf).pages:
+        xobjects = page["/Resources"]["/XObject"]
+        assert any(x.get_object()["/Subtype"] == "/Image" for x in xobjects.values())
+
+
+def _font_sizes(data: bytes) -> list[float]:
+    from .conftest import pdf_reader
+
+    sizes: list[float] = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text.strip():
+            sizes.append(font_size * tm[0])
+
+    for page in pdf_reader(data).pages:
+        page.extract_text(visitor_text=visit)
+    return sizes
+
+
+def test_large_print_body_is_at_least_18_pt(tmp_path):
+    """Large print sets the body text at 18 pt or more (measured in the PDF)."""
+    request = LeafletRequest(finding="macrocalcifications", level="easy", large_print=True)
+    leaflet = Engine(Settings.bundled()).render(request)
+    sizes = _font_sizes(leaflet.pdf)
+    body = max(set(round(s) for s in sizes), key=[round(s) for s in sizes].count)
+    assert body >= 18
+    normal = Engine(Settings.bundled()).render(LeafletRequest(finding="macrocalcifications"))
+    assert leaflet.pages > normal.pages
+
+
+def test_qr_code_from_clinic_config(tmp_path):
+    """A clinic qr_url adds a QR code drawing (and its caption) to the contact box."""
+    leaflet = Engine(_branded(tmp_path)).render(LeafletRequest(finding="macrocalcifications"))
+    assert "Scan to visit our web page" in pdf_text(leaflet.pdf)
