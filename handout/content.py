@@ -253,7 +253,7 @@ class PictureLabels(_Model):
     legend_open: str
     legend_range: str
     today: str
-    #: Caption for a BI-RADS 4 subcategory: {low} and {high} are filled from the catalogue.
+    #: Caption for a BI-RADS 4 subcategory: {category} (4A...), {low} and {high} from the catalogue.
     subcategory_chance: str
     qr: str
 
@@ -635,7 +635,7 @@ class ContentLibrary:
         return self._density
 
     def source_names(self, ids: tuple[str, ...]) -> tuple[str, ...]:
-        """Short names to print, de-duplicated (several documents of one organisation print once)."""
+        """Short names to print, de-duplicated: one organisation's documents print once."""
         seen: dict[str, None] = {}
         for sid in ids:
             ref = self.bibliography.sources.get(sid)

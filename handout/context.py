@@ -121,7 +121,7 @@ def _icons(
         sub = facts.subcategories[request.birads]
         low = sub.per_100_above or 0
         high = sub.per_100_max if sub.per_100_max is not None else sub.per_100_below
-        caption = _fill(labels.subcategory_chance, low=low, high=high)
+        caption = _fill(labels.subcategory_chance, low=low, high=high, category=request.birads)
     elif risk.kind == "essentially-none":
         filled = 0
     elif risk.kind == "at-most":

@@ -19,8 +19,11 @@ Vocabulary::
       <box kind="main|note|questions|contact|summary|regulated">…blocks…</box>
       <lines n="4"/>              ruled lines to write on
       <columns><box …/><box …/></columns>   boxes side by side
-      <panels marker=""><panel kind="macro|micro-scattered|micro-grouped|micro-linear" yours="true">caption</panel></panels>
-      <icons filled="2" | low="2" high="10" legend-filled="" legend-open="" legend-range="">caption</icons>
+      <panels marker="">                    calcification patterns; yours="true" marks hers
+        <panel kind="macro|micro-scattered|micro-grouped|micro-linear" yours="true">…</panel>
+      </panels>
+      <icons filled="2" | low="2" high="10"  100 figures, with legend-filled/-open/-range="…"
+             legend-filled="" …>caption</icons>
       <timeline><step when="in about 6 months">label</step>…</timeline>
       <qr value="https://…">caption</qr>
     </leaflet>
@@ -133,7 +136,7 @@ class QrFigure:
 
 @dataclass(frozen=True)
 class Columns:
-    """Boxes side by side (e.g. questions next to contact details), to keep a leaflet on one sheet."""
+    """Boxes side by side (questions next to contact details), to keep a leaflet on one sheet."""
 
     boxes: tuple[Box, ...]
 

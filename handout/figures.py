@@ -1,18 +1,20 @@
 """Renderers for the picture blocks (panels, icon array, timeline, QR code).
 
-Kept apart from pdf.py so the drawing code (handout.pictures) and the text renderer each stay one job;
-importing this module registers the renderers with pdf.py's block dispatcher.
+Kept apart from pdf.py so the drawing code (handout.pictures) and the text renderer each stay one
+job; importing this module registers the renderers with pdf.py's block dispatcher.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
 
 from handout import pictures
 from handout.document import IconArray, PanelsFigure, QrFigure, TimelineFigure
-from handout.fonts import check_printable
+from handout.fonts import check_printable, face_name, font_runs
 from handout.pdf import _Ctx, _flowables, _Spacer
 from handout.styles import INK
 
@@ -24,17 +26,33 @@ ICONS_SHARE = 0.62
 TIMELINE_SHARE = 0.85
 
 
+def _runs(ctx: _Ctx) -> pictures.Runs:
+    """The leaflet's font chain for picture text: each character in the first face that has it."""
+    chain = ctx.chain
+
+    def runs(text: str, bold: bool) -> Sequence[tuple[str, str]]:
+        text = unicodedata.normalize("NFC", text)
+        return [(face_name(f, bold=bold), t) for f, t in font_runs(text, chain, bold=bold)]
+
+    return runs
+
+
 def _fonts(ctx: _Ctx) -> dict[str, Any]:
     return {
         "font": ctx.family,
         "bold_font": ctx.bold_face,
         "rtl": ctx.rtl,
         "visual": getattr(ctx, "visual_line", None),
+        "runs": _runs(ctx),
     }
 
 
 def _checked(ctx: _Ctx, *texts: str) -> None:
-    """Picture text is drawn with the primary font only: refuse what it cannot draw."""
+    """Refuse picture text that no font of the chain can draw, naming the code point.
+
+    Pictures draw each character in the first font of the chain that has it (`_runs`), so only a
+    character missing from every bundled font fails; ReportLab would print nothing for it.
+    """
     lang = getattr(ctx, "lang", "en")
     for text in texts:
         if text:

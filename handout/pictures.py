@@ -13,18 +13,25 @@ Rules every picture keeps, and why:
   so two renders are byte-identical.
 - Every `String` and the drawing's `initialFontName` use the caller's fonts: ReportLab otherwise
   sets Helvetica, even in a drawing with no text, and a non-embedded font fails print preflight.
-- Text is wrapped on spaces and measured with the real font; a word too wide for its column first
-  shrinks (to a minimum size), then breaks between characters, so nothing overflows or is dropped.
+- No font has every script (the Chinese font has no digits, the Arabic one no Latin letters), and a
+  font draws nothing for a character it lacks. Pass `runs` (text, bold -> [(face, text), ...]) to
+  split each line into runs, each in a face that has its characters: a line is then drawn as
+  consecutive `String`s, aligned as a whole. Without `runs` all text is in `font` / `bold_font`.
+- Text is wrapped on spaces (never at a no-break space) and measured with the real fonts; a word
+  too wide for its column first shrinks (to a minimum size), then breaks between characters, so
+  nothing overflows or is dropped.
 - Right-to-left: the layout is mirrored (panel and step order, fill order, text alignment). Text is
   drawn as given; pass `visual` (e.g. reshaper + bidi) to turn each wrapped logical line into visual
-  order, since ReportLab cannot reorder bidirectional text itself.
+  order, since ReportLab cannot reorder bidirectional text itself. `visual` runs before `runs`, so
+  runs are split from the string as drawn.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Generic, Literal, TypeVar, get_args
 from unicodedata import east_asian_width
@@ -32,12 +39,15 @@ from unicodedata import east_asian_width
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Circle, Drawing, Group, Path, Polygon, Rect, String
 from reportlab.lib.colors import Color, white
-from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
+from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont, stringWidth
+from reportlab.pdfbase.ttfonts import shapeStr
 
 PanelKind = Literal["macro", "micro-scattered", "micro-grouped", "micro-linear"]
 PANEL_KINDS: tuple[str, ...] = get_args(PanelKind)
 IconStyle = Literal["filled", "range", "open"]
 Visual = Callable[[str], str]
+#: Splits one line as drawn into (registered face name, text) runs; the bool asks for bold faces.
+Runs = Callable[[str, bool], Sequence[tuple[str, str]]]
 
 InfoT = TypeVar("InfoT")
 
@@ -139,14 +149,57 @@ class QrInfo:
     size: float
 
 
-# --- text -----------------------------------------------------------------------------------------
+# --- text ---------------------------------------------------------------------------------------
+
+#: Scripts a canvas draws wrongly (vowel signs, conjuncts) unless HarfBuzz shapes them, as
+#: handout.pdf shapes paragraphs: Devanagari and Devanagari Extended.
+_SHAPED = (("\u0900", "\u097f"), ("\ua8e0", "\ua8ff"))
+
+#: Where text may wrap: whitespace other than the no-break spaces ("38\u00a0°C" stays one word).
+_BREAK = re.compile(r"[^\S\u00a0\u202f\u2007]+")
+
+
+@lru_cache(maxsize=4096)
+def _drawn(face: str, text: str, size: float) -> str:
+    """What a `String` draws for one run: the text itself, or for Devanagari in a shapable face
+    the HarfBuzz-shaped glyphs (a ShapedStr, which ReportLab both measures and draws shaped)."""
+    if getattr(getFont(face), "shapable", False) and any(
+        lo <= c <= hi for c in text for lo, hi in _SHAPED
+    ):
+        shaped: str = shapeStr(text, face, size)  # a str subclass: keep it, never str() it
+        return shaped
+    return text
+
+
+def _run_width(face: str, text: str, size: float) -> float:
+    return float(stringWidth(_drawn(face, text, size), face, size))
+
+
+@dataclass(frozen=True)
+class _Face:
+    """How to set one piece of text: its face without runs, whether bold, and the run splitter."""
+
+    font: str
+    bold: bool = False
+    runs: Runs | None = None
+
+    def split(self, line: str) -> tuple[tuple[str, str], ...]:
+        """A line as drawn -> (face, text) runs; one run in `font` when there is no splitter."""
+        if self.runs is None or not line:
+            return ((self.font, line),)
+        return tuple((face, text) for face, text in self.runs(line, self.bold) if text)
+
+    def width(self, line: str, size: float) -> float:
+        return sum(_run_width(face, text, size) for face, text in self.split(line))
 
 
 @dataclass(frozen=True)
 class _Block:
-    lines: tuple[str, ...]
-    font: str
+    lines: tuple[str, ...]  # as drawn (visual order)
+    runs: tuple[tuple[tuple[str, str], ...], ...]  # each line's (face, text) runs
     size: float
+    ascent: float  # the tallest face used (the primary face included), at `size`
+    descent: float
 
     @property
     def leading(self) -> float:
@@ -154,11 +207,37 @@ class _Block:
 
     @property
     def height(self) -> float:
-        """From the font's ascent on the first line to its descent on the last: accents fit."""
+        """From the fonts' ascent on the first line to their descent on the last: accents fit."""
         if not self.lines:
             return 0.0
-        ascent, descent = getAscentDescent(self.font, self.size)
-        return float((len(self.lines) - 1) * self.leading + ascent - descent)
+        return float((len(self.lines) - 1) * self.leading + self.ascent - self.descent)
+
+
+def _block(lines: Sequence[str], face: _Face, size: float) -> _Block:
+    runs = tuple(face.split(line) for line in lines)
+    faces = dict.fromkeys([face.font, *(f for line in runs for f, _ in line)])
+    metrics = [getAscentDescent(f, size) for f in faces]
+    return _Block(
+        tuple(lines),
+        runs,
+        size,
+        float(max(a for a, _ in metrics)),
+        float(min(d for _, d in metrics)),
+    )
+
+
+_MaybeBlock = TypeVar("_MaybeBlock", _Block, _Block | None)
+
+
+def _aligned(blocks: Sequence[_MaybeBlock]) -> list[_MaybeBlock]:
+    """Blocks side by side with one ascent and descent, so their first baselines line up even
+    when only some of them use a taller fallback face (digits in a Chinese label)."""
+    present = [b for b in blocks if b is not None]
+    if not present:
+        return list(blocks)
+    ascent = max(b.ascent for b in present)
+    descent = min(b.descent for b in present)
+    return [None if b is None else replace(b, ascent=ascent, descent=descent) for b in blocks]
 
 
 def _identity(text: str) -> str:
@@ -171,17 +250,19 @@ def _hyphenates(before: str, after: str) -> bool:
 
 
 def _wrap(
-    text: str, font: str, size: float, width: float, visual: Visual
+    text: str, face: _Face, size: float, width: float, visual: Visual
 ) -> tuple[list[str], bool]:
     """Greedy wrap on spaces; returns the lines and whether a word had to be broken mid-word."""
 
     def fits(s: str) -> bool:
-        return bool(stringWidth(visual(s), font, size) <= width)
+        return face.width(visual(s), size) <= width
 
     lines: list[str] = []
     broke = False
     current = ""
-    for word in text.split():
+    for word in _BREAK.split(text.strip()):
+        if not word:
+            continue
         candidate = f"{current} {word}" if current else word
         if fits(candidate):
             current = candidate
@@ -205,7 +286,7 @@ def _wrap(
 
 def _fit(
     text: str,
-    font: str,
+    face: _Face,
     width: float,
     *,
     size: float = CAPTION_PT,
@@ -223,10 +304,13 @@ def _fit(
     floor = size if shrink_to is None else shrink_to
     trial = size
     while True:
-        lines, broke = _wrap(text, font, trial, width, visual)
+        lines, broke = _wrap(text, face, trial, width, visual)
         if (not broke and (len(lines) <= max_lines or trial <= floor)) or trial <= MIN_PT:
-            return _Block(tuple(visual(line) for line in lines), font, trial)
+            return _block([visual(line) for line in lines], face, trial)
         trial = max(MIN_PT, trial - 0.5)
+
+
+_ANCHOR_SHIFT = {"start": 0.0, "middle": 0.5, "end": 1.0}
 
 
 def _draw_block(
@@ -238,20 +322,34 @@ def _draw_block(
     anchor: str = "middle",
     color: Color = INK,
 ) -> float:
-    """Draw lines whose first line starts just below `top`; return the block's bottom."""
-    for i, line in enumerate(block.lines):
-        baseline = top - getAscentDescent(block.font, block.size)[0] - i * block.leading
-        group.add(
-            String(
-                x,
-                baseline,
-                line,
-                fontName=block.font,
-                fontSize=block.size,
-                fillColor=color,
-                textAnchor=anchor,
+    """Draw lines whose first line starts just below `top`; return the block's bottom.
+
+    A line in one face is one `String` anchored at `x`; a line of several runs is consecutive
+    `String`s, each as wide as its run in its face, placed so the whole line keeps the anchor.
+    """
+    for i, runs in enumerate(block.runs):
+        baseline = top - block.ascent - i * block.leading
+        if len(runs) == 1:
+            placed = [(x, runs[0][0], runs[0][1], anchor)]
+        else:
+            widths = [_run_width(face, text, block.size) for face, text in runs]
+            left = x - sum(widths) * _ANCHOR_SHIFT[anchor]
+            placed = []
+            for (face, text), w in zip(runs, widths, strict=True):
+                placed.append((left, face, text, "start"))
+                left += w
+        for run_x, face, text, run_anchor in placed:
+            group.add(
+                String(
+                    run_x,
+                    baseline,
+                    _drawn(face, text, block.size),
+                    fontName=face,
+                    fontSize=block.size,
+                    fillColor=color,
+                    textAnchor=run_anchor,
+                )
             )
-        )
     return top - block.height
 
 
@@ -360,6 +458,7 @@ def calcification_panels(
     marker_label: str = "",
     rtl: bool = False,
     visual: Visual | None = None,
+    runs: Runs | None = None,
 ) -> Picture[PanelsInfo]:
     """A row of mammogram-style panels; each highlighted one is framed and carries `marker_label`.
 
@@ -380,10 +479,11 @@ def calcification_panels(
     iw = pw - 2 * pad
     ih = iw * 0.84
     drawn = list(reversed(panels)) if rtl else list(panels)
-    captions = [
-        _fit(p.caption, bold_font if p.highlighted else font, iw, visual=vis) for p in drawn
-    ]
-    label = _fit(marker_label, bold_font, pw - 2 * pad, max_lines=2, shrink_to=9, visual=vis)
+    regular, bold = _Face(font, False, runs), _Face(bold_font, True, runs)
+    captions = _aligned(
+        [_fit(p.caption, bold if p.highlighted else regular, iw, visual=vis) for p in drawn]
+    )
+    label = _fit(marker_label, bold, pw - 2 * pad, max_lines=2, shrink_to=9, visual=vis)
     tab_h = label.height + 6 if any(p.highlighted for p in panels) else 0.0
     cap_h = max(c.height for c in captions)
     height = frame + pad + cap_h + 4 + ih + pad + tab_h + frame
@@ -463,6 +563,7 @@ def icon_array(
     legend: IconLegend | None = None,
     rtl: bool = False,
     visual: Visual | None = None,
+    runs: Runs | None = None,
 ) -> Picture[IconArrayInfo] | None:
     """`total` figures in rows of 10, `highlighted` of them filled dark in reading order; a caption.
 
@@ -488,7 +589,8 @@ def icon_array(
     cell = min(14.4, 0.3 * width / cols) if side_by_side else min(14.4, width / cols)
     grid_w, grid_h = cols * cell, rows * cell
     text_w = width - grid_w - 0.05 * width if side_by_side else width
-    cap = _fit(caption, bold_font, text_w, size=12, max_lines=6, visual=vis)
+    regular, bold = _Face(font, False, runs), _Face(bold_font, True, runs)
+    cap = _fit(caption, bold, text_w, size=12, max_lines=6, visual=vis)
     keys: list[tuple[IconStyle, _Block]] = []
     if legend is not None:
         entries: list[tuple[IconStyle, str | None]] = [
@@ -497,7 +599,7 @@ def icon_array(
             ("open", legend.open),
         ]
         keys = [
-            (style, _fit(text, font, text_w - cell * 1.4, max_lines=3, visual=vis))
+            (style, _fit(text, regular, text_w - cell * 1.4, max_lines=3, visual=vis))
             for style, text in entries
             if text
         ]
@@ -553,6 +655,7 @@ def timeline(
     bold_font: str,
     rtl: bool = False,
     visual: Visual | None = None,
+    runs: Runs | None = None,
 ) -> Picture[TimelineInfo]:
     """Her next steps on a line: when-text above each marker, the step below; today filled.
 
@@ -566,11 +669,16 @@ def timeline(
     n = len(steps)
     col = width / n
     text_w = col - 6
-    labels = [_fit(s.label, bold_font, text_w, shrink_to=9, visual=vis) for s in steps]
-    whens = [
-        _fit(w, font, text_w, max_lines=2, shrink_to=9, visual=vis) if (w := s.when) else None
-        for s in steps
-    ]
+    regular, bold = _Face(font, False, runs), _Face(bold_font, True, runs)
+    labels = _aligned([_fit(s.label, bold, text_w, shrink_to=9, visual=vis) for s in steps])
+    whens = _aligned(
+        [
+            _fit(w, regular, text_w, max_lines=2, shrink_to=9, visual=vis)
+            if (w := s.when)
+            else None
+            for s in steps
+        ]
+    )
     when_h = max((w.height for w in whens if w), default=0.0)
     label_h = max(b.height for b in labels)
     r = 6.0

@@ -26,7 +26,17 @@ from handout.content import (
     NextStepsFile,
     SharedFile,
 )
-from handout.document import Box, BulletList, Columns, Document, Heading, Inline, Paragraph, Steps, Title
+from handout.document import (
+    Box,
+    BulletList,
+    Columns,
+    Document,
+    Heading,
+    Inline,
+    Paragraph,
+    Steps,
+    Title,
+)
 from handout.errors import HandoutError
 from handout.fonts import chain_for, describe_char, missing_characters
 from handout.readability import Check, check, measure, supported_formulas

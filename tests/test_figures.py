@@ -59,7 +59,7 @@ def test_subcategory_narrows_the_icon_array():
     figures = _figures(LeafletRequest(finding="suspicious-calcifications", birads="4A"))
     array = figures[IconArray]
     assert (array.low, array.high) == (2, 10)  # type: ignore[attr-defined]
-    assert "More than 2 and up to 10 in 100" in array.caption  # type: ignore[attr-defined]
+    assert "With result 4A: more than 2 and up to 10 in 100" in array.caption  # type: ignore[attr-defined]
 
 
 def test_subcategory_for_the_wrong_finding_is_an_error():

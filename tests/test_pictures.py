@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import io
+from itertools import groupby
 
 import pytest
 from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Group, Path, Rect, String
 from reportlab.lib.colors import black
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from handout.fonts import register_fonts
+from handout.fonts import chain_for, face_name, font_runs, register_fonts
 from handout.pictures import (
     INK,
     IconLegend,
@@ -22,6 +23,7 @@ from handout.pictures import (
     qr_code,
     timeline,
 )
+from handout.rtl import visual_rtl_line
 
 from .conftest import pdf_fonts, pdf_text
 
@@ -51,9 +53,17 @@ def _icons(n, **kw):
     return icon_array(n, W, caption=f"{n} in 100 people", font=F, bold_font=B, **kw)
 
 
-def _all_pictures():
+def _chain_runs(lang):
+    """The run splitter handout.figures builds: each character in the first face of the chain."""
+    chain = chain_for(lang)
+    return lambda text, bold: [
+        (face_name(family, bold=bold), run) for family, run in font_runs(text, chain, bold=bold)
+    ]
+
+
+def _all_pictures(**kw):
     return [
-        _panels(),
+        _panels(**kw),
         icon_array(
             None,
             W,
@@ -62,9 +72,10 @@ def _all_pictures():
             legend=IconLegend("Has cancer", "Does not have cancer", "May have cancer"),
             font=F,
             bold_font=B,
+            **kw,
         ),
-        _icons(2, rtl=True),
-        timeline(STEPS, W, font=F, bold_font=B),
+        _icons(2, rtl=True, **kw),
+        timeline(STEPS, W, font=F, bold_font=B, **kw),
         qr_code("https://example.org/leaflet", 72, font=F),
     ]
 
@@ -329,3 +340,174 @@ def test_qr_code_rejects_empty_value():
     """An empty QR value is an error rather than a blank square."""
     with pytest.raises(ValueError):
         qr_code("", 72, font=F)
+
+
+# --- font chains: every character in a face that has it ------------------------------------------
+
+DROID = "DroidSansFallback"
+ARABIC = "NotoSansArabic"
+ARABIC_BOLD = face_name(ARABIC, bold=True)
+
+
+def _drawable(s: String) -> bool:
+    """Whether the String's face has a real glyph for each of its characters."""
+    cmap = getFont(s.fontName).face.charToGlyph
+    return all(cmap.get(ord(c)) for c in str(s.text))
+
+
+def _lines(picture) -> dict[float, list[String]]:
+    """Strings by baseline, left to right: one entry per drawn line."""
+    lines: dict[float, list[String]] = {}
+    for s in _nodes(picture.drawing, String):
+        lines.setdefault(round(s.y, 3), []).append(s)
+    return {y: sorted(group, key=_left) for y, group in lines.items()}
+
+
+def _digits_apart(text: str, bold: bool) -> list[tuple[str, str]]:
+    """A stand-in run splitter: digits in the bold face, everything else regular."""
+    return [(B if digit else F, "".join(g)) for digit, g in groupby(text, str.isdigit)]
+
+
+def test_latin_output_is_unchanged_by_the_font_chain():
+    """Latin text through the chain is one run per line: the PDF is byte-identical to one font."""
+    assert _pdf(_all_pictures(runs=_chain_runs("en"))) == _pdf(_all_pictures())
+
+
+@pytest.mark.parametrize(("rtl", "anchor"), [(False, "start"), (True, "end")])
+def test_runs_are_consecutive_strings_that_keep_the_line_anchor(rtl, anchor):
+    """A line of several runs is drawn run after run, and the whole line keeps its alignment."""
+    caption = "2 in 100 people"
+    plain = next(_nodes(_icons(2, rtl=rtl).drawing, String))
+    picture = icon_array(2, W, caption=caption, font=F, bold_font=B, rtl=rtl, runs=_digits_apart)
+    [line] = [group for group in _lines(picture).values() if len(group) > 1]
+    assert [(s.text, s.fontName) for s in line] == [
+        ("2", B),
+        (" in ", F),
+        ("100", B),
+        (" people", F),
+    ]
+    assert {s.textAnchor for s in line} == {"start"}
+    for before, after in zip(line, line[1:], strict=False):
+        assert after.x == pytest.approx(
+            before.x + stringWidth(before.text, B if before.text.isdigit() else F, before.fontSize)
+        )
+    left = line[0].x
+    right = line[-1].x + stringWidth(line[-1].text, line[-1].fontName, line[-1].fontSize)
+    assert (right if anchor == "end" else left) == pytest.approx(plain.x)
+    assert picture.info.texts == (caption,)
+    _assert_inside(picture)
+
+
+def test_centred_runs_stay_centred_under_their_panel():
+    """Panel captions are centred as a whole line, whatever faces their runs use."""
+    panels = [Panel("macro", "Spots 12 to 15"), Panel("micro-linear", "In 1 line", True)]
+    plain = calcification_panels(panels, W, font=F, bold_font=B, marker_label=MARK)
+    split = calcification_panels(
+        panels, W, font=F, bold_font=B, marker_label=MARK, runs=_digits_apart
+    )
+    for plain_panel, split_panel in zip(
+        plain.drawing.contents, split.drawing.contents, strict=True
+    ):
+        [centre] = [s.x for s in _nodes(plain_panel, String) if s.text != MARK]
+        line = sorted((s for s in _nodes(split_panel, String) if s.text != MARK), key=_left)
+        assert len(line) > 1 and len({s.y for s in line}) == 1
+        right = _left(line[-1]) + stringWidth(line[-1].text, line[-1].fontName, line[-1].fontSize)
+        assert (_left(line[0]) + right) / 2 == pytest.approx(centre)
+
+
+def test_visual_order_comes_before_the_run_split():
+    """Runs are split from each line as drawn: the splitter sees what `visual` returned."""
+    seen: list[str] = []
+
+    def runs(text, bold):
+        seen.append(text)
+        return [(F, text)]
+
+    steps = [TimelineStep("Now"), TimelineStep("one two three four five six seven eight")]
+    picture = timeline(steps, 200, font=F, bold_font=B, visual=lambda s: s[::-1], runs=runs)
+    assert set(picture.info.texts) <= set(seen)
+    assert "woN" in picture.info.texts
+
+
+def test_chinese_caption_prints_digits_and_latin_through_the_chain():
+    """Droid has no digits or Latin: they print in Noto Sans, inside a Chinese line."""
+    caption = "100人中有2人 (2%) BI-RADS"
+    kw = {"font": DROID, "bold_font": face_name(DROID, bold=True), "runs": _chain_runs("zh-Hans")}
+    steps = [TimelineStep("今天"), TimelineStep("乳腺X线检查", "2027年5月20日")]
+    pictures = [icon_array(2, W, caption=caption, **kw), timeline(steps, W, **kw)]
+    for picture in pictures:
+        strings = list(_nodes(picture.drawing, String))
+        assert all(_drawable(s) for s in strings), [s.text for s in strings if not _drawable(s)]
+        _assert_inside(picture)
+    data = _pdf(pictures)
+    text = pdf_text(data)
+    for expected in ("100", "2", "(2%)", "BI-RADS", "X", "2027", "今天"):
+        assert expected in text
+    fonts = pdf_fonts(data)
+    assert all(fonts.values())
+    assert any(DROID in name for name in fonts)
+    assert any("NotoSans" in name and DROID not in name for name in fonts)
+
+
+def test_single_font_chinese_would_lose_the_digits():
+    """Without a splitter the Chinese face draws the digits: the gap the chain closes."""
+    picture = icon_array(2, W, caption="100人中有2人", font=DROID, bold_font=DROID)
+    assert not all(_drawable(s) for s in _nodes(picture.drawing, String))
+
+
+def test_arabic_caption_prints_latin_and_digits_through_the_chain():
+    """An Arabic caption with a Latin word and numbers: visual order first, then runs."""
+    caption = "2 من كل 100 شخص لديهم سرطان (BI-RADS 3)"
+    picture = icon_array(
+        2,
+        W,
+        caption=caption,
+        font=ARABIC,
+        bold_font=ARABIC_BOLD,
+        rtl=True,
+        visual=visual_rtl_line,
+        runs=_chain_runs("ar"),
+    )
+    strings = list(_nodes(picture.drawing, String))
+    assert all(_drawable(s) for s in strings), [s.text for s in strings if not _drawable(s)]
+    assert {s.fontName for s in strings} >= {ARABIC_BOLD, "NotoSans-Bold"}
+    _assert_inside(picture)
+    data = _pdf([picture])
+    text = pdf_text(data)
+    for expected in ("2", "100", "BI-RADS", "3"):
+        assert expected in text
+    assert all(pdf_fonts(data).values())
+
+
+def test_no_break_space_keeps_a_number_with_its_unit():
+    """Lines wrap at spaces but never at a no-break space ("38\u00a0°C" stays together)."""
+    caption = "Call us if you have a fever of 38\u00a0°C or more after the biopsy"
+    for width in range(120, 320, 8):
+        picture = icon_array(7, width, caption=caption, font=F, bold_font=B)
+        assert any("38\u00a0°C" in line for line in picture.info.texts), width
+
+
+def test_devanagari_is_shaped_and_the_degree_sign_falls_back():
+    """Hindi runs are HarfBuzz-shaped (vowel signs, conjuncts); "°C" comes from Noto Sans."""
+    deva = "NotoSansDevanagari"
+    kw = {"font": deva, "bold_font": face_name(deva, bold=True), "runs": _chain_runs("hi")}
+    steps = [TimelineStep("आज"), TimelineStep("नियमित स्वास्थ्य जाँच", "बुखार 38\u00a0°C")]
+    picture = timeline(steps, W, **kw)
+    strings = list(_nodes(picture.drawing, String))
+    line_y = next(c.cy for c in picture.drawing.contents if type(c).__name__ == "Circle")
+    [label] = [s for s in strings if s.y < line_y and s.x > W / 2]
+    assert hasattr(label.text, "__shapeData__")  # HarfBuzz glyphs, not the letters in order
+    shaped_width = stringWidth(label.text, label.fontName, label.fontSize)
+    assert shaped_width < stringWidth(steps[1].label, label.fontName, label.fontSize)
+    assert any("°C" in s.text and s.fontName == "NotoSans" for s in strings)
+    _assert_inside(picture)
+    assert all(pdf_fonts(_pdf([picture])).values())
+
+
+def test_labels_in_a_row_share_a_baseline_when_only_some_use_a_fallback():
+    """A Chinese label with a Noto Sans "X" sits on the same baseline as one without."""
+    kw = {"font": DROID, "bold_font": DROID, "runs": _chain_runs("zh-Hans")}
+    steps = [TimelineStep("今天"), TimelineStep("乳腺X线检查"), TimelineStep("复查")]
+    picture = timeline(steps, W, **kw)
+    line_y = next(c.cy for c in picture.drawing.contents if type(c).__name__ == "Circle")
+    assert len({round(s.y, 3) for s in _nodes(picture.drawing, String) if s.y < line_y}) == 1
