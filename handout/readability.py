@@ -94,7 +94,11 @@ _SUPPLEMENT: Mapping[str, tuple[str, ...]] = MappingProxyType(
 # A sentence ends at a run of . ! ? (plus closing quotes or brackets) followed by white space, the
 # end of the paragraph, or a Spanish opening ¿ ¡. A point between digits is not followed by either,
 # so "2.5" never ends a sentence.
-_SENTENCE_END = re.compile(r"""[.!?]+["'”’»)\]]*(?=\s|$|[¿¡])""")
+_SENTENCE_END = re.compile(r"""[.!?]+["'”’»)\]]*(?=\s|$|[¿¡])|[。！？]+[”’」』）]*""")
+#: Scripts written without spaces between words: sentence length is counted in characters there.
+CHARACTER_SCRIPTS = frozenset({"zh", "ja"})
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _TERMINATED = re.compile(r"""[.!?]["'”’»)\]]*$""")
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 _WORD_CHAR = re.compile(r"\w")
@@ -114,6 +118,9 @@ class Scores:
     avg_sentence_words: float
     max_paragraph_sentences: int
     metrics: dict[str, float]
+    #: Chinese and Japanese only: characters (plus Latin words) per sentence, since these scripts
+    #: have no spaces and a "word" count means nothing there.
+    avg_sentence_chars: float | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +234,8 @@ def measure(paragraphs: Sequence[str], lang: str) -> Scores:
     root = language_root(lang)
     kept = [" ".join(p.split()) for p in paragraphs]
     kept = [p for p in kept if _WORD_CHAR.search(p)]
+    if root in CHARACTER_SCRIPTS:
+        return _measure_characters(kept)
     text = _prepare(kept)
     metrics_module = _textstat_metrics()
     counts = importlib.import_module("textstat.backend.counts")
@@ -249,13 +258,50 @@ def measure(paragraphs: Sequence[str], lang: str) -> Scores:
     )
 
 
+#: Average characters per sentence for Chinese and Japanese, in place of words per sentence. No
+#: validated readability formula exists in textstat for these languages; this is a plain-language
+#: heuristic (about 1.5 to 2 characters carry one English word's meaning), so a human review of
+#: reading level is still needed.
+CHARACTER_LIMITS = MappingProxyType({"easy": 25.0, "standard": 35.0, "detailed": 35.0})
+
+
+def _measure_characters(paragraphs: Sequence[str]) -> Scores:
+    """Counts for scripts without spaces: sentences end at 。！？ (or . ! ?), length in characters."""
+    sentences = [s for p in paragraphs for s in split_sentences(p)]
+    if not sentences:
+        msg = "no words to measure"
+        raise ValueError(msg)
+    units = sum(len(_CJK_CHAR.findall(s)) + len(_LATIN_WORD.findall(s)) for s in sentences)
+    words = sum(len(_LATIN_WORD.findall(s)) + (1 if _CJK_CHAR.search(s) else 0) for s in sentences)
+    return Scores(
+        words=words,
+        sentences=len(sentences),
+        avg_sentence_words=words / len(sentences),
+        max_paragraph_sentences=max(len(split_sentences(p)) for p in paragraphs),
+        metrics={},
+        avg_sentence_chars=units / len(sentences),
+    )
+
+
 def targets_for(lang: str, level: str) -> tuple[Target, ...]:
-    """Targets for `lang` at `level`: the language's formula targets, then the shared ones."""
+    """Targets for `lang` at `level`: the language's formula targets, then the shared ones.
+
+    Chinese and Japanese swap words per sentence for characters per sentence.
+    """
     if level not in TARGETS:
         msg = f"unknown reading level {level!r}; expected one of {', '.join(TARGETS)}"
         raise ValueError(msg)
     by_lang = TARGETS[level]
-    return by_lang.get(language_root(lang), ()) + by_lang[ALL_LANGUAGES]
+    root = language_root(lang)
+    shared = by_lang[ALL_LANGUAGES]
+    if root in CHARACTER_SCRIPTS:
+        shared = tuple(
+            Target("avg_sentence_chars", "<=", CHARACTER_LIMITS[level])
+            if t.name == "avg_sentence_words"
+            else t
+            for t in shared
+        )
+    return by_lang.get(root, ()) + shared
 
 
 def check(scores: Scores, lang: str, level: str) -> list[Check]:
@@ -276,6 +322,11 @@ def _value(scores: Scores, name: str) -> float:
     """The measured value a target refers to."""
     if name == "avg_sentence_words":
         return scores.avg_sentence_words
+    if name == "avg_sentence_chars":
+        if scores.avg_sentence_chars is None:
+            msg = "scores have no character counts: were they measured for another language?"
+            raise ValueError(msg)
+        return scores.avg_sentence_chars
     if name == "max_paragraph_sentences":
         return float(scores.max_paragraph_sentences)
     if name not in scores.metrics:

@@ -74,6 +74,7 @@ class LeafletResult:
     checks: tuple[Check, ...]
     glossary: tuple[str, ...]
     fill: float = 0.0
+    avg_sentence_chars: float | None = None
 
     @property
     def passed(self) -> bool:
@@ -91,6 +92,9 @@ class LeafletResult:
             "metrics": {k: round(v, 2) for k, v in self.metrics.items()},
             "words": self.words,
             "avg_sentence_words": round(self.avg_sentence_words, 2),
+            "avg_sentence_chars": (
+                round(self.avg_sentence_chars, 2) if self.avg_sentence_chars is not None else None
+            ),
             "max_paragraph_sentences": self.max_paragraph_sentences,
             "pages": self.pages,
             "page_fill_letter": self.fill,
@@ -375,6 +379,7 @@ def _measure_leaflet(
         checks=checks,
         glossary=glossary,
         fill=fill,
+        avg_sentence_chars=scores.avg_sentence_chars,
     )
 
 
@@ -516,9 +521,15 @@ def format_table(report: ValidationReport) -> str:
         if leaf.glossary:
             failed.append("glossary")
         result = "PASS" if leaf.passed else "FAIL " + ",".join(failed)
+        # Words per sentence; characters ("c") for scripts written without spaces.
+        sentence = (
+            f"{leaf.avg_sentence_chars:.1f}c"
+            if leaf.avg_sentence_chars is not None
+            else f"{leaf.avg_sentence_words:.1f}"
+        )
         lines.append(
             f"{leaf.finding:<34} {leaf.lang:<5} {leaf.level:<9} {formulas:<26} "
-            f"{leaf.avg_sentence_words:>6.1f} {leaf.max_paragraph_sentences:>4} {pages:>5} "
+            f"{sentence:>6} {leaf.max_paragraph_sentences:>4} {pages:>5} "
             f"{leaf.fill:>5.2f} "
             f"{len(leaf.glossary):>5}  {result}"
         )

@@ -381,3 +381,17 @@ def test_other_textstat_version_is_refused(monkeypatch):
     monkeypatch.setattr(textstat, "__version__", (0, 8, 0))
     with pytest.raises(RuntimeError, match=r"textstat==0\.7\.13"):
         readability._textstat_metrics.__wrapped__()
+
+
+def test_chinese_sentence_length_is_counted_in_characters():
+    """Chinese has no spaces: sentences split at 。！？ and length is measured in characters."""
+    from handout.readability import check, measure
+
+    easy = ["钙化是乳房里的小钙点。您摸不到它们。", "大多数不是癌症！请按时复查。"]
+    scores = measure(easy, "zh-Hans")
+    assert scores.sentences == 4
+    assert scores.avg_sentence_chars is not None and 5 <= scores.avg_sentence_chars <= 9
+    assert all(c.passed for c in check(scores, "zh-Hans", "easy"))
+    long_sentence = ["钙化" * 20 + "是乳房里的小钙点，" * 3 + "所以需要复查。"]
+    failed = [c.name for c in check(measure(long_sentence, "zh-Hant"), "zh-Hant", "easy") if not c.passed]
+    assert failed == ["avg_sentence_chars"]
