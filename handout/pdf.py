@@ -244,20 +244,7 @@ def _(block: BulletList, ctx: _Ctx) -> list[Flowable]:
     if ctx.rtl:
         columns.reverse()
     cells = [_list(col, _narrower(ctx, ctx.width / 2), numbered=False) for col in columns]
-    table = Table([cells], colWidths=[ctx.width / 2] * 2, hAlign=_h_align(ctx))
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), ctx.family),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return [table]
+    return [_grid(cells, [ctx.width / 2] * 2, ctx)]
 
 
 @_flowables.register
@@ -358,6 +345,25 @@ def _h_align(ctx: _Ctx) -> str:
     return "RIGHT" if ctx.rtl else "LEFT"
 
 
+def _grid(cells: list[Any], widths: list[float], ctx: _Ctx) -> Table:
+    """One row of cells side by side with no padding: layout only, no visible table."""
+    table = Table([cells], colWidths=widths, hAlign=_h_align(ctx))
+    table.setStyle(
+        TableStyle(
+            [
+                # Tables set a cell font even around flowables: never ReportLab's Helvetica.
+                ("FONT", (0, 0), (-1, -1), ctx.family),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
+
+
 def _narrower(ctx: _Ctx, width: float) -> _Ctx:
     inner = _Ctx.__new__(_Ctx)
     inner.__dict__.update(ctx.__dict__)
@@ -449,19 +455,7 @@ def _(block: Columns, ctx: _Ctx) -> list[Flowable]:
     widths = [width if i % 2 == 0 else gap for i in range(2 * count - 1)]
     if ctx.rtl:
         cells.reverse()
-    row = Table([cells], colWidths=widths, hAlign=_h_align(ctx))
-    row.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), ctx.family),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
+    row = _grid(cells, widths, ctx)
     return [_Spacer(4), KeepTogether([row]), _Spacer(6)]
 
 

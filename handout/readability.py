@@ -266,7 +266,7 @@ CHARACTER_LIMITS = MappingProxyType({"easy": 25.0, "standard": 35.0, "detailed":
 
 
 def _measure_characters(paragraphs: Sequence[str]) -> Scores:
-    """Counts for scripts without spaces: sentences end at 。！？ (or . ! ?), length in characters."""
+    """Counts for scripts without spaces: sentences end at 。！？ or . ! ?; length in characters."""
     sentences = [s for p in paragraphs for s in split_sentences(p)]
     if not sentences:
         msg = "no words to measure"
