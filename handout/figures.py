@@ -59,7 +59,9 @@ def _checked(ctx: _Ctx, *texts: str) -> None:
             check_printable(text, "picture text", lang)
 
 
-def _framed(drawing: Any) -> list[Flowable]:
+def _framed(drawing: Any, ctx: _Ctx) -> list[Flowable]:
+    """A picture in the flow, aligned to the reading side (right for right-to-left leaflets)."""
+    drawing.hAlign = "RIGHT" if ctx.rtl else "LEFT"
     return [_Spacer(6), KeepTogether([drawing]), _Spacer(8)]
 
 
@@ -70,7 +72,7 @@ def _(block: PanelsFigure, ctx: _Ctx) -> list[Flowable]:
     picture = pictures.calcification_panels(
         panels, ctx.width * PANELS_SHARE, marker_label=block.marker, **_fonts(ctx)
     )
-    return _framed(picture.drawing)
+    return _framed(picture.drawing, ctx)
 
 
 @_flowables.register
@@ -91,7 +93,7 @@ def _(block: IconArray, ctx: _Ctx) -> list[Flowable]:
         legend=legend,
         **_fonts(ctx),
     )
-    return [] if picture is None else _framed(picture.drawing)
+    return [] if picture is None else _framed(picture.drawing, ctx)
 
 
 @_flowables.register
@@ -99,7 +101,7 @@ def _(block: TimelineFigure, ctx: _Ctx) -> list[Flowable]:
     _checked(ctx, *(t for step in block.steps for t in step if t))
     steps = [pictures.TimelineStep(label, when) for label, when in block.steps]
     picture = pictures.timeline(steps, ctx.width * TIMELINE_SHARE, **_fonts(ctx))
-    return _framed(picture.drawing)
+    return _framed(picture.drawing, ctx)
 
 
 @_flowables.register
