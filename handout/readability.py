@@ -94,7 +94,10 @@ _SUPPLEMENT: Mapping[str, tuple[str, ...]] = MappingProxyType(
 # A sentence ends at a run of . ! ? (plus closing quotes or brackets) followed by white space, the
 # end of the paragraph, or a Spanish opening ¿ ¡. A point between digits is not followed by either,
 # so "2.5" never ends a sentence.
-_SENTENCE_END = re.compile(r"""[.!?]+["'”’»)\]]*(?=\s|$|[¿¡])|[。！？]+[”’」』）]*""")
+_SENTENCE_END = re.compile(r"""[.!?।॥؟۔]+["'”’»)\]]*(?=\s|$|[¿¡])|[。！？]+[”’」』）]*""")
+#: Sentence-final marks of other scripts, read as the . ? textstat knows: Devanagari danda,
+#: Arabic question mark, Urdu full stop.
+_FINAL_MARKS = str.maketrans({"।": ".", "॥": ".", "؟": "?", "۔": "."})
 #: Scripts written without spaces between words: sentence length is counted in characters there.
 CHARACTER_SCRIPTS = frozenset({"zh", "ja"})
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -339,7 +342,7 @@ def _prepare(paragraphs: Sequence[str]) -> str:
     """Join paragraphs into the one text textstat measures (see the module docstring for why)."""
     lines = []
     for paragraph in paragraphs:
-        line = _DECIMAL_POINT.sub(",", paragraph)
+        line = _DECIMAL_POINT.sub(",", paragraph).translate(_FINAL_MARKS)
         if not _TERMINATED.search(line):
             line += "."
         lines.append(line)

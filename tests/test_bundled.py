@@ -1,0 +1,45 @@
+"""Every bundled finding x language x level renders a leaflet a patient can use."""
+
+from __future__ import annotations
+
+import pytest
+
+from handout.api import engine_for
+from handout.settings import LEVELS, LeafletRequest, Settings
+
+from .conftest import pdf_fonts, pdf_reader, pdf_text
+
+SETTINGS = Settings.bundled()
+LIBRARY = engine_for(SETTINGS).library
+LANGUAGES = LIBRARY.available_languages()
+FINDINGS = tuple(LIBRARY.catalog.findings)
+#: Scripts whose text pypdf reads back exactly (shaped Arabic and Devanagari it does not).
+READABLE = {code for code in LANGUAGES if code.split("-")[0] not in ("ar", "hi")}
+
+
+def test_all_thirteen_languages_are_bundled():
+    """The 13 languages clinics need are all there."""
+    expected = {"en", "es", "zh-Hans", "zh-Hant", "vi", "ko", "tl", "ru", "ar", "ht", "pt", "fr", "hi"}
+    assert expected <= set(LANGUAGES)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("finding", FINDINGS)
+def test_every_leaflet_renders_with_next_step_timing_and_phone(lang, finding):
+    """Each level renders; the next step, its timing and the clinic phone are on the page."""
+    engine = engine_for(SETTINGS)
+    content = LIBRARY.language(lang)
+    facts = LIBRARY.finding(finding)
+    for level in LEVELS:
+        leaflet = engine.render(LeafletRequest(finding=finding, lang=lang, level=level))
+        assert 1 <= leaflet.pages <= (2 if level != "detailed" else 6)
+        fonts = pdf_fonts(leaflet.pdf)
+        assert fonts and all(fonts.values()), fonts
+        reader = pdf_reader(leaflet.pdf)
+        assert reader.trailer["/Root"]["/Lang"] == content.code
+        if content.code in READABLE:
+            text = "".join(pdf_text(leaflet.pdf).split())
+            step = content.next_steps.levels[level][facts.next_step]
+            timing = content.language.timings[facts.timing]
+            for expected in (step.name, timing, "(555)010-0199"):
+                assert "".join(expected.split()) in text, (level, expected)
