@@ -192,4 +192,6 @@ def test_large_print_body_is_at_least_18_pt(tmp_path):
 def test_qr_code_from_clinic_config(tmp_path):
     """A clinic qr_url adds a QR code drawing (and its caption) to the contact box."""
     leaflet = Engine(_branded(tmp_path)).render(LeafletRequest(finding="macrocalcifications"))
-    assert "Scan to visit our web page" in pdf_text(leaflet.pdf)
+    text = pdf_text(leaflet.pdf)
+    assert "Scan to visit our web page" in text
+    assert "https://example.org/riverside" in "".join(text.split())  # may wrap in the column
