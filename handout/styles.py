@@ -90,7 +90,13 @@ def stylesheet(
             "lead", parent=base, fontName=bold, fontSize=m.body + 1, leading=m.leading + 1.5
         ),
         "small": ParagraphStyle(
-            "small", parent=base, fontSize=7, leading=8.4, textColor=MUTED, spaceAfter=0, spaceBefore=2
+            "small",
+            parent=base,
+            fontSize=7,
+            leading=8.4,
+            textColor=MUTED,
+            spaceAfter=0,
+            spaceBefore=2,
         ),
         "title": ParagraphStyle(
             "title",

@@ -12,7 +12,7 @@ patient reads the assembled leaflet.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -493,7 +493,68 @@ def validate_content(
                     engine.document(request)
                 except HandoutError as err:
                     report.error(f"{finding} / {code} / with --density: {err}")
+    _check_variants(engine, loaded, catalog, report)
     return report
+
+
+#: Patient data and options that make a leaflet longer than the sample one: a booked date (dates
+#: wrap in the timeline), a BI-RADS 4 subcategory (adds the icon array), the density statement.
+VARIANT_PATIENT = Patient(
+    name="Sample Patient-Longername",
+    exam_date=date(2026, 11, 20),
+    side="both",
+    follow_up_date=date(2027, 12, 28),
+)
+
+
+def _check_variants(
+    engine: Engine,
+    loaded: dict[str, LanguageContent],
+    catalog: Catalog,
+    report: ValidationReport,
+) -> None:
+    """Warn where a real-world variant of an easy or standard leaflet runs past two pages.
+
+    The PASS/FAIL table measures one sample patient; these variants are warnings, so a clinic
+    knows which combinations print on a third page before it finds out at the printer.
+    """
+    from handout.pdf import render_pdf
+
+    for code in loaded:
+        for finding, facts in catalog.findings.items():
+            variants: list[tuple[str, LeafletRequest]] = [
+                (
+                    "with a booked follow-up date",
+                    LeafletRequest(finding=finding, lang=code, patient=VARIANT_PATIENT),
+                ),
+                (
+                    "with --density dense",
+                    LeafletRequest(
+                        finding=finding, lang=code, patient=SAMPLE_PATIENT, density="dense"
+                    ),
+                ),
+            ]
+            variants += [
+                (
+                    f"with --birads {sub}",
+                    LeafletRequest(finding=finding, lang=code, patient=SAMPLE_PATIENT, birads=sub),
+                )
+                for sub in facts.subcategories
+            ]
+            for level in TWO_PAGE_LEVELS:
+                for label, request in variants:
+                    request = replace(request, level=level)
+                    try:
+                        doc, _, _ = engine.document(request)
+                        pages = render_pdf(doc, level, "letter")[1]
+                    except HandoutError as err:
+                        report.error(f"{finding} / {code} / {level} {label}: {err}")
+                        continue
+                    if pages > 2:
+                        report.warning(
+                            f"{finding} / {code} / {level} {label}: {pages} pages on Letter "
+                            "(more than one duplex sheet)"
+                        )
 
 
 def density_ok(library: ContentLibrary) -> bool:

@@ -19,7 +19,8 @@ READABLE = {code for code in LANGUAGES if code.split("-")[0] not in ("ar", "hi")
 
 def test_all_thirteen_languages_are_bundled():
     """The 13 languages clinics need are all there."""
-    expected = {"en", "es", "zh-Hans", "zh-Hant", "vi", "ko", "tl", "ru", "ar", "ht", "pt", "fr", "hi"}
+    expected = {"en", "es", "zh-Hans", "zh-Hant", "vi", "ko", "tl", "ru", "ar", "ht", "pt", "fr"}
+    expected.add("hi")
     assert expected <= set(LANGUAGES)
 
 
