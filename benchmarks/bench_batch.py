@@ -345,6 +345,9 @@ print(json.dumps({{
     "wall": wall, "written": report.count("written"), "failed": report.count("failed"),
     "self_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     "child_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    "cpu": sum(getattr(resource.getrusage(who), f)
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime")),
     "merged": [[str(m.path), m.leaflets, m.pages] for m in report.merged],
 }}))
 """
@@ -456,6 +459,7 @@ def main() -> None:
             settings, big_worklist, base / "bigm", 2, base / "bigm" / "print.pdf", chunk=1000
         )
 
+    results["load"] = [round(x, 2) for x in os.getloadavg()]
     print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
@@ -478,12 +482,12 @@ def print_table(r: dict[str, Any]) -> None:
         ),
         (
             f"2 {r['rows']} rows, --jobs 1",
-            f"{j1['process_wall']:.1f} s",
+            f"{j1['process_wall']:.1f} s, {j1.get('cpu', 0):.0f} CPU s",
             f"{j1['rate']:.1f} leaflets/s",
         ),
         (
             f"  {r['rows']} rows, --jobs 2",
-            f"{j2['process_wall']:.1f} s",
+            f"{j2['process_wall']:.1f} s, {j2.get('cpu', 0):.0f} CPU s",
             f"{j2['rate']:.1f} leaflets/s; speed-up {j1['process_wall'] / j2['process_wall']:.2f} "
             "(target >= 1.8)",
         ),
@@ -510,7 +514,9 @@ def print_table(r: dict[str, Any]) -> None:
         ),
         (f"  {r['rows']} rows with --merge, --jobs 2", f"{m['process_wall']:.1f} s", ""),
     ]
-    print(f"\n{r['date']} | {r['machine']} | leaflets from the {r['source']}\n")
+    load = ", ".join(str(x) for x in r.get("load", []))
+    print(f"\n{r['date']} | {r['machine']} | leaflets from the {r['source']}")
+    print(f"load average at the end (1, 5, 15 min): {load}; 2.0 means both CPUs were busy\n")
     print("| measurement | value | result |")
     print("|---|---|---|")
     for name, value, note in rows:

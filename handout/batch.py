@@ -38,7 +38,14 @@ from handout.errors import BatchInputError, HandoutError
 from handout.merge import MergeItem, render_merged
 from handout.pdf import write_atomic
 from handout.settings import Settings
-from handout.worklist import DEFAULT_PATTERN, Problem, Row, read_worklist, validate_worklist
+from handout.worklist import (
+    DEFAULT_PATTERN,
+    Problem,
+    Row,
+    Worklist,
+    read_worklist,
+    validate_worklist,
+)
 
 MANIFEST_FORMATS = ("csv", "json")
 #: Rows whose file is on disk: `resume` may skip them and the print file includes them.
@@ -287,14 +294,16 @@ _WORKER_ENGINE: Engine | None = None
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+    # SystemExit unwinds like Ctrl-C (write_atomic removes its temporary file) but, unlike
+    # KeyboardInterrupt, ends a pool worker without printing a traceback.
+    raise SystemExit(1)
 
 
 def _init_worker(settings: Settings) -> None:
     """Once per worker process: build the Engine (content, templates, fonts) and take signals.
 
-    Ctrl-C goes to the parent, which stops the pool; the pool's SIGTERM then unwinds the worker
-    like Ctrl-C would, so `write_atomic` removes its temporary file.
+    Ctrl-C goes to the parent, which stops the pool; the pool's SIGTERM then unwinds the worker,
+    so `write_atomic` removes its temporary file.
     """
     global _WORKER_ENGINE
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -408,6 +417,62 @@ def _resumable(row: Row, earlier: ManifestRow | None, path: Path) -> ManifestRow
     return replace(earlier, status="skipped", error="")
 
 
+def _stop_if_invalid(
+    worklist: Path, problems: list[Problem], options: BatchOptions, rejects_path: Path
+) -> None:
+    """Raise (after writing rejects.csv) unless the worklist may be printed as it is."""
+    fatal = any(p.row is None for p in problems)
+    if not fatal and (not problems or options.skip_invalid):
+        return
+    _write_rejects(problems, rejects_path)
+    rows_hit = len({p.row for p in problems if p.row is not None})
+    msg = (
+        f"{display_path(worklist)}: {len(problems)} problem(s)"
+        + (f" in {rows_hit} row(s)" if rows_hit else "")
+        + f"; nothing was printed. Details: {display_path(rejects_path)}"
+        + ("" if fatal else " (or pass --skip-invalid to print the valid rows)")
+    )
+    raise BatchInputError(msg, tuple(problems))
+
+
+def _in_shard(row: int | None, shard: tuple[int, int] | None) -> bool:
+    if shard is None or row is None:
+        return True
+    k, n = shard
+    return (row - 1) % n == k - 1
+
+
+def _check_merge_target(rows: list[Row], options: BatchOptions, out_dir: Path) -> None:
+    if options.merge is None:
+        return
+    names = {r.file.casefold() for r in rows}
+    for task in _merge_tasks(rows, options):
+        if task.path.parent == out_dir and task.path.name.casefold() in names:
+            msg = f"--merge {options.merge} would overwrite a leaflet of the same name"
+            raise BatchInputError(msg)
+
+
+def _rejected(problems: list[Problem], table: Worklist) -> dict[int, ManifestRow]:
+    """Manifest records for rows left out by --skip-invalid: their first problem says why."""
+    records = {r.row: r for r in table.records}
+    rejected: dict[int, ManifestRow] = {}
+    for p in problems:
+        if p.row is None or p.row in rejected:
+            continue
+        values = records[p.row].values if p.row in records else {}
+        rejected[p.row] = ManifestRow(
+            row=p.row,
+            id=p.id,
+            file="",
+            finding=values.get("finding", ""),
+            lang=values.get("lang", ""),
+            level=values.get("level", ""),
+            status="rejected",
+            error=f"column {p.column}: {p.message}" if p.column else p.message,
+        )
+    return rejected
+
+
 def generate_batch(
     worklist: Path,
     out_dir: Path,
@@ -434,55 +499,17 @@ def generate_batch(
 
     suffix = _shard_suffix(options.shard)
     rejects_path = out_dir / f"rejects{suffix}.csv"
-    fatal = [p for p in problems if p.row is None]
-    if fatal or (problems and not options.skip_invalid):
-        _write_rejects(problems, rejects_path)
-        rows_hit = len({p.row for p in problems if p.row is not None})
-        msg = (
-            f"{display_path(worklist)}: {len(problems)} problem(s)"
-            + (f" in {rows_hit} row(s)" if rows_hit else "")
-            + f"; nothing was printed. Details: {display_path(rejects_path)}"
-            + ("" if fatal else " (or pass --skip-invalid to print the valid rows)")
-        )
-        raise BatchInputError(msg, tuple(problems))
-
-    def mine(number: int | None) -> bool:
-        if options.shard is None or number is None:
-            return True
-        k, n = options.shard
-        return (number - 1) % n == k - 1
-
-    rows = [r for r in valid if mine(r.row)]
-    problems = [p for p in problems if mine(p.row)]
-    if options.merge is not None:
-        names = {r.file.casefold() for r in rows}
-        targets = [t.path for t in _merge_tasks(rows, options)]
-        if any(t.parent == out_dir and t.name.casefold() in names for t in targets):
-            msg = f"--merge {options.merge} would overwrite a leaflet of the same name"
-            raise BatchInputError(msg)
+    _stop_if_invalid(worklist, problems, options, rejects_path)
+    rows = [r for r in valid if _in_shard(r.row, options.shard)]
+    problems = [p for p in problems if _in_shard(p.row, options.shard)]
+    _check_merge_target(rows, options, out_dir)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = _Manifest(
         out_dir / f"manifest{suffix}.{options.manifest_format}", options.manifest_format
     )
     earlier = {r.row: r for r in read_manifest(manifest.path)} if options.resume else {}
-    rejected_rows: dict[int, Problem] = {}
-    for p in problems:
-        if p.row is not None:
-            rejected_rows.setdefault(p.row, p)
-    for number, p in rejected_rows.items():
-        record = next((r for r in table.records if r.row == number), None)
-        values = record.values if record else {}
-        manifest.rows[number] = ManifestRow(
-            row=number,
-            id=p.id,
-            file="",
-            finding=values.get("finding", ""),
-            lang=values.get("lang", ""),
-            level=values.get("level", ""),
-            status="rejected",
-            error=f"column {p.column}: {p.message}" if p.column else p.message,
-        )
+    manifest.rows.update(_rejected(problems, table))
     if problems:
         _write_rejects(problems, rejects_path)
 

@@ -428,6 +428,7 @@ def batch_command(
     from dataclasses import replace
 
     from handout.batch import BatchOptions, generate_batch
+    from handout.content import display_path
     from handout.errors import BatchInputError
 
     settings = _settings(ctx)
@@ -445,6 +446,13 @@ def batch_command(
         encoding=encoding,
         ignore_columns=ignore_columns,
     )
+    import signal
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # A `kill` stops the run like Ctrl-C: the manifest then records exactly what finished.
+    previous = signal.signal(signal.SIGTERM, stop)
     bar = _BatchProgressBar()
     try:
         report = generate_batch(worklist, out_dir, settings, options, bar)
@@ -463,6 +471,8 @@ def batch_command(
             err=True,
         )
         ctx.exit(1)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     bar.close()
     _echo_warnings(report.warnings)
     for problem in report.problems[:_SHOWN_PROBLEMS]:
@@ -472,13 +482,14 @@ def batch_command(
         click.echo(f"failed: row {row.row} (id {row.id}): {row.error}", err=True)
     for part in report.merged:
         plural = "s" if part.leaflets != 1 else ""
-        click.echo(f"wrote {part.path} ({part.leaflets} leaflet{plural}, {part.pages} pages)")
+        shown = display_path(part.path)
+        click.echo(f"wrote {shown} ({part.leaflets} leaflet{plural}, {part.pages} pages)")
     written = report.count("written")
     rate = written / report.seconds if report.seconds > 0 else 0.0
     click.echo(
         f"{written} written, {report.count('skipped')} skipped, {len(failed)} failed, "
         f"{report.count('rejected')} rejected in {report.seconds:.1f} s "
-        f"({rate:.1f} leaflets/s); manifest: {report.manifest}"
+        f"({rate:.1f} leaflets/s); manifest: {display_path(report.manifest)}"
     )
     if not report.ok:
         ctx.exit(1)
