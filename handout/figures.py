@@ -6,8 +6,9 @@ job; importing this module registers the renderers with pdf.py's block dispatche
 
 from __future__ import annotations
 
+import copy
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
@@ -59,6 +60,33 @@ def _checked(ctx: _Ctx, *texts: str) -> None:
             check_printable(text, "picture text", lang)
 
 
+#: Pictures are the same for every leaflet with the same finding, language and level (a batch
+#: prints thousands), and building them is about a tenth of a leaflet's time: build once, reuse.
+_PICTURES: dict[tuple[Any, ...], Any] = {}
+_PICTURES_MAX = 256
+_MISSING = object()
+
+
+def _reuse(block: Any, ctx: _Ctx, build: Callable[[], Any]) -> Any:
+    """The drawing for `block` in this context: built on first use, then a fresh shallow copy.
+
+    A copy, because ReportLab marks a flowable it has placed (`_postponed`, frame names); the
+    shapes inside are only read, so sharing them keeps the output bytes the same.
+    """
+    key = (block, ctx.width, ctx.chain, ctx.rtl, ctx.lang)
+    drawing = _PICTURES.get(key, _MISSING)
+    if drawing is _MISSING:
+        drawing = build()
+        if len(_PICTURES) >= _PICTURES_MAX:
+            _PICTURES.pop(next(iter(_PICTURES)))
+        _PICTURES[key] = drawing
+    if drawing is None:
+        return None
+    fresh = copy.copy(drawing)
+    fresh.__dict__.pop("_postponed", None)
+    return fresh
+
+
 def _framed(drawing: Any, ctx: _Ctx) -> list[Flowable]:
     """A picture in the flow, aligned to the reading side (right for right-to-left leaflets)."""
     drawing.hAlign = "RIGHT" if ctx.rtl else "LEFT"
@@ -67,41 +95,49 @@ def _framed(drawing: Any, ctx: _Ctx) -> list[Flowable]:
 
 @_flowables.register
 def _(block: PanelsFigure, ctx: _Ctx) -> list[Flowable]:
-    _checked(ctx, block.marker, *(p.caption for p in block.panels))
-    panels = [pictures.Panel(p.kind, p.caption, p.yours) for p in block.panels]  # type: ignore[arg-type]
-    picture = pictures.calcification_panels(
-        panels, ctx.width * PANELS_SHARE, marker_label=block.marker, **_fonts(ctx)
-    )
-    return _framed(picture.drawing, ctx)
+    def build() -> Any:
+        _checked(ctx, block.marker, *(p.caption for p in block.panels))
+        panels = [pictures.Panel(p.kind, p.caption, p.yours) for p in block.panels]  # type: ignore[arg-type]
+        return pictures.calcification_panels(
+            panels, ctx.width * PANELS_SHARE, marker_label=block.marker, **_fonts(ctx)
+        ).drawing
+
+    return _framed(_reuse(block, ctx, build), ctx)
 
 
 @_flowables.register
 def _(block: IconArray, ctx: _Ctx) -> list[Flowable]:
-    _checked(ctx, block.caption, block.legend_filled, block.legend_open, block.legend_range)
-    legend = pictures.IconLegend(
-        filled=block.legend_filled,
-        open=block.legend_open,
-        in_range=block.legend_range if block.filled is None else None,
-    )
-    picture = pictures.icon_array(
-        block.filled,
-        ctx.width * ICONS_SHARE,
-        caption=block.caption,
-        highlighted_range=(block.low, block.high)
-        if block.low is not None and block.high is not None
-        else None,
-        legend=legend,
-        **_fonts(ctx),
-    )
-    return [] if picture is None else _framed(picture.drawing, ctx)
+    def build() -> Any:
+        _checked(ctx, block.caption, block.legend_filled, block.legend_open, block.legend_range)
+        legend = pictures.IconLegend(
+            filled=block.legend_filled,
+            open=block.legend_open,
+            in_range=block.legend_range if block.filled is None else None,
+        )
+        picture = pictures.icon_array(
+            block.filled,
+            ctx.width * ICONS_SHARE,
+            caption=block.caption,
+            highlighted_range=(block.low, block.high)
+            if block.low is not None and block.high is not None
+            else None,
+            legend=legend,
+            **_fonts(ctx),
+        )
+        return None if picture is None else picture.drawing
+
+    drawing = _reuse(block, ctx, build)
+    return [] if drawing is None else _framed(drawing, ctx)
 
 
 @_flowables.register
 def _(block: TimelineFigure, ctx: _Ctx) -> list[Flowable]:
-    _checked(ctx, *(t for step in block.steps for t in step if t))
-    steps = [pictures.TimelineStep(label, when) for label, when in block.steps]
-    picture = pictures.timeline(steps, ctx.width * TIMELINE_SHARE, **_fonts(ctx))
-    return _framed(picture.drawing, ctx)
+    def build() -> Any:
+        _checked(ctx, *(t for step in block.steps for t in step if t))
+        steps = [pictures.TimelineStep(label, when) for label, when in block.steps]
+        return pictures.timeline(steps, ctx.width * TIMELINE_SHARE, **_fonts(ctx)).drawing
+
+    return _framed(_reuse(block, ctx, build), ctx)
 
 
 @_flowables.register
