@@ -53,6 +53,7 @@ COLUMNS: tuple[str, ...] = (
     "page_size",
     "birads",
     "pictures",
+    "large_print",
 )
 #: Columns every row must fill: nothing about a patient's leaflet is left to a default.
 REQUIRED: tuple[str, ...] = ("id", "finding", "lang", "level")
@@ -302,7 +303,7 @@ def _list_record(row: int, item: object, ignored: frozenset[str]) -> Record:
             continue
         if value is None:
             continue
-        if isinstance(value, bool) and name == "pictures":
+        if isinstance(value, bool) and name in ("pictures", "large_print"):
             value = "yes" if value else "no"
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             problems.append(
@@ -425,6 +426,7 @@ class RowValidator:
             "page_size": ", ".join(PAGE_SIZES),
             "birads": "a BI-RADS 4 subcategory the finding has, e.g. 4A, 4B, 4C",
             "pictures": "yes or no (default yes)",
+            "large_print": "yes or no (default no)",
         }
         self._choices: dict[str, tuple[str, ...]] = {
             "finding": tuple(library.catalog.findings),
@@ -468,13 +470,14 @@ class RowValidator:
                 except ValueError:
                     # The value itself is not repeated: a date is personal data.
                     add(column, "not a date written YYYY-MM-DD, e.g. 2026-11-20")
-        pictures = True
-        if "pictures" in values:
-            answer = values["pictures"].lower()
-            if answer in _YES | _NO:
-                pictures = answer in _YES
-            else:
-                add("pictures", "write yes or no")
+        flags = {"pictures": True, "large_print": False}
+        for flag in flags:
+            if flag in values:
+                answer = values[flag].lower()
+                if answer in _YES | _NO:
+                    flags[flag] = answer in _YES
+                else:
+                    add(flag, "write yes or no")
         safe_id = None
         if record_id:
             control = _control_character(record_id)
@@ -497,7 +500,8 @@ class RowValidator:
             density=values.get("density"),
             page_size=values.get("page_size", "letter"),
             birads=values["birads"].upper() if "birads" in values else None,
-            pictures=pictures,
+            pictures=flags["pictures"],
+            large_print=flags["large_print"],
         )
         failed = {p.column for p in problems}
         for problem in self.engine.request_problems(request):

@@ -635,3 +635,19 @@ def test_birads_and_pictures_columns(tmp_path, fixture_settings):
     assert problems[(4, "birads")].startswith("birads: '4A' does not apply to tiny-spots")
     sizes = [(tmp_path / "out" / r.file).stat().st_size for r in report.rows[:2]]
     assert sizes[1] < sizes[0]
+
+
+def test_large_print_column(tmp_path):
+    """A large_print column prints that row's leaflet in large print (18 pt body text)."""
+    from handout.batch import BatchOptions, generate_batch
+    from handout.settings import Settings
+
+    worklist = tmp_path / "w.csv"
+    worklist.write_text(
+        "id,finding,lang,level,large_print\nA1,macrocalcifications,en,easy,yes\n"
+        "A2,macrocalcifications,en,easy,no\n",
+        encoding="utf-8",
+    )
+    report = generate_batch(worklist, tmp_path / "out", Settings.bundled(), BatchOptions(jobs=1))
+    pages = {row.id: row.pages for row in report.rows}
+    assert pages["A1"] > pages["A2"]
