@@ -27,7 +27,7 @@ import os
 import signal
 import time
 from collections.abc import Generator, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -565,15 +565,8 @@ def _run(
         return
     # Small chunks keep the progress bar moving and the workers evenly loaded.
     chunksize = max(1, min(8, len(tasks) // (jobs * 16)))
-    pool = multiprocessing.get_context().Pool(jobs, _init_worker, (settings,))
-    try:
+    with _worker_pool(jobs, settings) as pool:
         yield from pool.imap_unordered(_render_in_worker, tasks, chunksize)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
 
 
 def _run_merges(
@@ -583,13 +576,20 @@ def _run_merges(
     jobs = _jobs(options, len(tasks))
     if jobs == 1:
         return [_merge(engine, task) for task in tasks]
+    with _worker_pool(jobs, settings) as pool:
+        return pool.map(_merge_in_worker, tasks, 1)
+
+
+@contextmanager
+def _worker_pool(jobs: int, settings: Settings) -> Iterator[Any]:
+    """Worker processes, each with its own Engine; on any error or Ctrl-C they are stopped at once
+    (terminate), otherwise they finish their work and exit (close, join)."""
     pool = multiprocessing.get_context().Pool(jobs, _init_worker, (settings,))
     try:
-        results = pool.map(_merge_in_worker, tasks, 1)
+        yield pool
         pool.close()
     except BaseException:
         pool.terminate()
         raise
     finally:
         pool.join()
-    return results
