@@ -198,10 +198,14 @@ def list_command(ctx: click.Context, what: str) -> None:
         return
     library = engine_for(_settings(ctx)).library
     if what == "languages":
+        rows = []
         for code in library.available_languages():
             lang = library.language(code).language
             status = "reviewed" if lang.translation.review == "reviewed" else "review pending"
-            click.echo(f"{code:<8} {lang.name:<12} {lang.native_name:<14} {status}")
+            rows.append((code, lang.name, lang.native_name, status))
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        for code, name, native, status in rows:
+            click.echo(f"{code:<{widths[0]}}  {name:<{widths[1]}}  {native:<{widths[2]}}  {status}")
         return
     english = library.language("en")
     if what == "findings":
