@@ -120,7 +120,9 @@ def _icons(
     if request.birads and request.birads in facts.subcategories:
         sub = facts.subcategories[request.birads]
         low = sub.per_100_above or 0
-        high = sub.per_100_max if sub.per_100_max is not None else sub.per_100_below
+        # "fewer than 95 in 100" is "up to 94 in 100": whole people, so the caption's "up to" and
+        # the icons stay exact for 4C, whose upper bound is exclusive.
+        high = sub.per_100_max if sub.per_100_max is not None else (sub.per_100_below or 95) - 1
         caption = _fill(labels.subcategory_chance, low=low, high=high, category=request.birads)
     elif risk.kind == "essentially-none":
         filled = 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from handout.api import engine_for
@@ -44,3 +46,37 @@ def test_every_leaflet_renders_with_next_step_timing_and_phone(lang, finding):
             timing = content.language.timings[facts.timing]
             for expected in (step.name, timing, "(555)010-0199"):
                 assert "".join(expected.split()) in text, (level, expected)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_subcategory_leaflets_stay_on_one_sheet(lang):
+    """With a BI-RADS 4 subcategory (an extra icon array) easy and standard still fit two pages."""
+    engine = engine_for(SETTINGS)
+    for level in ("easy", "standard"):
+        for page_size in ("letter", "a4"):
+            request = LeafletRequest(
+                finding="suspicious-calcifications",
+                lang=lang,
+                level=level,
+                birads="4B",
+                page_size=page_size,
+            )
+            assert engine.render(request).pages <= 2, (level, page_size)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_main_message_gives_the_number_as_a_natural_frequency(lang):
+    """The main message states the category's number out of 100 (catalogue values, every level)."""
+    content = LIBRARY.language(lang)
+    for finding, facts in LIBRARY.catalog.findings.items():
+        risk = facts.risk
+        numbers = [
+            n
+            for n in (risk.per_100_max, risk.per_100_min, risk.per_100_above, risk.per_100_below)
+            if n is not None
+        ] or [0]
+        for level in LEVELS:
+            message = " ".join(content.findings[finding].levels[level].main_message)
+            found = set(re.findall(r"\d+", message))
+            assert "100" in found, (finding, level, message)
+            assert {str(n) for n in numbers} <= found, (finding, level, message)

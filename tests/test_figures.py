@@ -97,3 +97,10 @@ def test_picture_text_is_in_the_pdf():
     text = pdf_text(leaflet.pdf)
     assert "Like yours" in text
     assert "Today" in text
+
+
+def test_4c_upper_bound_is_exclusive():
+    """BI-RADS 4C is "fewer than 95 in 100": the caption says up to 94, the icons stop at 94."""
+    array = _figures(LeafletRequest(finding="suspicious-calcifications", birads="4C"))[IconArray]
+    assert (array.low, array.high) == (50, 94)  # type: ignore[attr-defined]
+    assert "up to 94 in 100" in array.caption  # type: ignore[attr-defined]
