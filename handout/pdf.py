@@ -69,8 +69,18 @@ from handout.fonts import (
     runs_markup,
     script_for,
 )
-from handout.rtl import RTLParagraph, has_rtl, visual_ltr, visual_rtl_line
-from handout.styles import ACCENT, BOLD_STYLES, GREY_TINT, INK, RULE, TINT, shaped, stylesheet
+from handout.rtl import RTLParagraph, has_rtl, is_latin_only, visual_ltr, visual_rtl_line
+from handout.styles import (
+    ACCENT,
+    BOLD_STYLES,
+    GREY_TINT,
+    INK,
+    RULE,
+    TINT,
+    left_aligned,
+    shaped,
+    stylesheet,
+)
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4, "legal": LEGAL}
 MARGIN = 0.75 * inch
@@ -153,13 +163,15 @@ class _Ctx:
 
     def para(self, inline: Inline, style: str) -> Flowable:
         bold_style = style in BOLD_STYLES
-        if self.rtl:
+        para_style = self.styles[style]
+        if self.rtl and is_latin_only(span.text for span in inline):
+            para_style = left_aligned(para_style)
+        elif self.rtl:
             spans = [(span.text, span.bold or bold_style) for span in inline]
             for text, bold in spans:
                 self._check(text, bold)
             spans = [(text.replace("\u202f", "\u00a0"), bold) for text, bold in spans]
             return RTLParagraph(spans, self.styles[style], self.chain)
-        para_style = self.styles[style]
         if not para_style.shaping and any(_needs_shaping(span.text) for span in inline):
             para_style = shaped(para_style)
         return RLParagraph(self.markup(inline, bold_style), para_style)

@@ -65,6 +65,19 @@ def has_rtl(text: str) -> bool:
     return any(is_rtl_char(c) for c in text)
 
 
+def is_latin_only(texts: Iterable[str]) -> bool:
+    """Whether text has left-to-right letters and no right-to-left ones: an English quotation (the
+    federal density statement) or a clinic's English address on an Arabic leaflet.
+
+    Such a paragraph is set left to right (Unicode bidi rule P2: its first strong letter is L);
+    given a right-to-left base, "(accredited facility name)" at a line start would print as
+    ")accredited facility name)" and the final full stop would stand at the left end. A paragraph
+    with any Arabic letter stays right to left, even if it starts with "BI-RADS".
+    """
+    joined = "".join(texts)
+    return not has_rtl(joined) and any(unicodedata.bidirectional(c) == "L" for c in joined)
+
+
 def reshape(text: str) -> str:
     """Arabic letters in their joined forms (presentation forms), harakat kept."""
     return _RESHAPER.reshape(text) if has_rtl(text) else text

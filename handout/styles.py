@@ -163,3 +163,9 @@ def shaped(style: ParagraphStyle) -> ParagraphStyle:
     Styles are cached for the whole process (stylesheet), so caching by identity is safe.
     """
     return ParagraphStyle(f"{style.name}-shaped", parent=style, shaping=1)
+
+
+@cache
+def left_aligned(style: ParagraphStyle) -> ParagraphStyle:
+    """A copy of a right-to-left leaflet's style for a paragraph in a left-to-right script."""
+    return ParagraphStyle(f"{style.name}-ltr", parent=style, alignment=TA_LEFT)

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -51,7 +52,7 @@ from handout.pdf import _Ctx, _flowables, render_pdf
 from handout.rtl import RTLParagraph, has_rtl, reshape, visual_ltr, visual_order
 from handout.styles import stylesheet
 
-from .conftest import FIXTURES, pdf_fonts, pdf_reader
+from .conftest import FIXTURES, pdf_fonts, pdf_reader, pdf_text
 
 SAMPLES = yaml.safe_load((FIXTURES / "scripts" / "samples.yaml").read_text(encoding="utf-8"))
 LANGS = ("en", "es", "vi", "tl", "ht", "pt", "fr", "ru", "zh-Hans", "zh-Hant", "ko", "ar", "hi")
@@ -540,6 +541,24 @@ def test_rtl_boxes_and_facts_are_mirrored():
     table = _flowables(sample_document("ar").blocks[4], ctx)[0]
     assert table._colWidths == [120.0, 80.0, 120.0, 80.0]
     assert table.hAlign == "RIGHT"
+
+
+def test_english_paragraph_on_arabic_leaflet_is_set_left_to_right():
+    """An all-English paragraph (a clinic address, the federal density statement) on an Arabic
+    leaflet keeps its brackets and final full stop where an English reader expects them."""
+    from reportlab.lib.enums import TA_LEFT
+
+    ctx = _Ctx(sample_document("ar"), "easy", 200)
+    address = "Example Breast Imaging Center (accredited facility name), 100 Main Street."
+    para = ctx.para((Span(address),), "body")
+    assert not isinstance(para, RTLParagraph)
+    assert para.style.alignment == TA_LEFT
+    doc = sample_document("ar")
+    doc = replace(doc, blocks=(*doc.blocks, Paragraph((Span(address),))))
+    text = " ".join(pdf_text(render_pdf(doc, "easy", "letter")[0]).split())
+    assert address in text
+    # Any Arabic letter keeps the paragraph right to left, even one that starts in Latin.
+    assert isinstance(ctx.para((Span("BI-RADS 3 فئة"),), "body"), RTLParagraph)
 
 
 # --- Hindi -------------------------------------------------------------------------------------
