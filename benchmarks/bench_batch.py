@@ -328,6 +328,47 @@ def per_leaflet(settings: Settings, finding: str, rounds: int, n: int) -> dict[s
     }
 
 
+def fit_cost(settings: Settings, finding: str, rounds: int, n: int) -> dict[str, Any]:
+    """What keeping a leaflet on one sheet costs when it runs over (the density statement).
+
+    handout lays such a leaflet out again, tighter, until it fits (handout.fit). Compared with
+    laying it out once at the layout it ends up with; interleaved rounds, median of ratios.
+    """
+    from dataclasses import replace
+
+    from handout.pdf import render_pdf
+
+    engine = Engine(settings)
+    requests = [
+        LeafletRequest(
+            finding=finding, lang="en", level="easy", density="dense", patient=patient(i)
+        )
+        for i in range(n)
+    ]
+    fit = engine.render(requests[0]).fit
+    ratios, ours_ms, once_ms = [], [], []
+    for _ in range(rounds):
+        fitted, once = [], []
+        for r in requests:
+            t = time.perf_counter()
+            engine.render(r)
+            fitted.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            doc, request, _ = engine.document(r)
+            options = replace(engine.render_options(request), fit=fit)
+            render_pdf(doc, request.level, request.page_size, options)
+            once.append(time.perf_counter() - t)
+        ours_ms.append(statistics.median(fitted) * 1000)
+        once_ms.append(statistics.median(once) * 1000)
+        ratios.append(ours_ms[-1] / once_ms[-1])
+    return {
+        "fit": fit,
+        "fitted_ms": statistics.median(ours_ms),
+        "once_ms": statistics.median(once_ms),
+        "ratio": statistics.median(ratios),
+    }
+
+
 _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
@@ -431,6 +472,8 @@ def main() -> None:
 
     print("measuring per-leaflet time ...", file=sys.stderr)
     results["leaflet"] = per_leaflet(settings, finding, rounds, n)
+    print("measuring the cost of fitting an overlong leaflet ...", file=sys.stderr)
+    results["fit"] = fit_cost(settings, finding, rounds, n)
 
     engine = Engine(settings)
     with tempfile.TemporaryDirectory(prefix="handout-bench-") as tmp:
@@ -479,6 +522,11 @@ def print_table(r: dict[str, Any]) -> None:
             f"{leaf['handout_pages']}, "
             f"{leaf['handout_bytes']:,} / {leaf['baseline_pages']}, {leaf['baseline_bytes']:,}",
             "",
+        ),
+        (
+            "  leaflet set tighter to fit (density box): with search / laid out once",
+            f"{r['fit']['fitted_ms']:.1f} / {r['fit']['once_ms']:.1f} ms",
+            f"ratio {r['fit']['ratio']:.2f} (layout step {r['fit']['fit']})",
         ),
         (
             f"2 {r['rows']} rows, --jobs 1",

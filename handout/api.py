@@ -21,8 +21,9 @@ from handout.content import ContentLibrary, LanguageContent
 from handout.context import build_context
 from handout.document import Document, parse_document
 from handout.errors import HandoutError, InputError, NotFoundError
+from handout.fit import Fitted, page_budget, render_fitted
 from handout.fonts import check_printable
-from handout.pdf import MARGIN, PAGE_SIZES, RenderOptions, render_pdf, write_atomic
+from handout.pdf import MARGIN, PAGE_SIZES, RenderOptions, write_atomic
 from handout.settings import (
     DENSITIES,
     LEVELS,
@@ -51,6 +52,7 @@ class Leaflet:
     content_version: str
     review_status: str
     warnings: tuple[str, ...]
+    fit: int = 0  # 0: the level's own layout; higher: a tighter one was needed (handout.fit)
 
 
 def _clean_text(value: str | None, field: str, lang: str) -> str | None:
@@ -205,19 +207,47 @@ class Engine:
         where = str(self.templates.resolve(content.code, request.level))
         return parse_document(markup, where), request, content
 
+    def laid_out(
+        self, request: LeafletRequest, fit: int | None = None
+    ) -> tuple[Document, LeafletRequest, RenderOptions]:
+        """The document and the options it prints with, for a print file that must match the
+        leaflet's own PDF page for page. `fit`, when an earlier render chose it, saves laying the
+        leaflet out again to choose it."""
+        doc, request, _ = self.document(request)
+        options = self.render_options(request)
+        if fit is None:
+            fit = render_fitted(doc, request.level, request.page_size, options).options.fit
+        return doc, request, replace(options, fit=fit)
+
     def render(self, request: LeafletRequest) -> Leaflet:
         doc, request, content = self.document(request)
-        pdf, pages = render_pdf(doc, request.level, request.page_size, self.render_options(request))
+        fitted = render_fitted(doc, request.level, request.page_size, self.render_options(request))
         return Leaflet(
-            pdf=pdf,
-            pages=pages,
+            pdf=fitted.pdf,
+            pages=fitted.pages,
             lang=content.code,
             level=request.level,
             finding=request.finding,
             content_version=self.library.catalog.content_version,
             review_status=content.language.translation.review,
-            warnings=self.warnings_for(request, content),
+            warnings=self.warnings_for(request, content) + _over_budget(fitted, request),
+            fit=fitted.options.fit,
         )
+
+
+def _over_budget(fitted: Fitted, request: LeafletRequest) -> tuple[str, ...]:
+    """A leaflet that needs more paper than its level allows: the desk should know before printing.
+
+    Names the finding, language and level only, so a batch reports it once per combination.
+    """
+    if fitted.within_budget:
+        return ()
+    budget = page_budget(request.level, fitted.options)
+    return (
+        f"the {request.finding} / {request.lang} / {request.level} leaflet needs more than "
+        f"{budget} pages on {request.page_size} even set tighter; shorten the clinic's own text "
+        "or leave out an option (e.g. --density)",
+    )
 
 
 @lru_cache(maxsize=8)

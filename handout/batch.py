@@ -139,6 +139,7 @@ class _Task:
 class _Result:
     manifest: ManifestRow
     warnings: tuple[str, ...] = ()
+    fit: int | None = None  # the layout step it printed with, so the print file need not re-fit
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ class _MergeTask:
     title: str
     lang: str | None
     rows: tuple[Row, ...]
+    fits: tuple[int | None, ...]  # per row: its layout step, None if not known (resumed rows)
 
 
 @dataclass
@@ -350,6 +352,7 @@ def _render(engine: Engine, task: _Task) -> _Result:
             status="written",
         ),
         leaflet.warnings,
+        leaflet.fit,
     )
 
 
@@ -361,9 +364,11 @@ def _merge(engine: Engine, task: _MergeTask) -> MergedFile:
     """Lay one print file out, reading rows one at a time so memory stays flat."""
 
     def items() -> Iterator[MergeItem]:
-        for row in task.rows:
-            document, request, _ = engine.document(row.request)
-            yield MergeItem(document, request.level, request.page_size, row.id, f"row-{row.row}")
+        for row, fit in zip(task.rows, task.fits, strict=True):
+            document, request, options = engine.laid_out(row.request, fit)
+            yield MergeItem(
+                document, request.level, request.page_size, row.id, f"row-{row.row}", options
+            )
 
     merged = render_merged(items(), task.title, task.lang)
     write_atomic(merged.pdf, task.path)
@@ -379,8 +384,14 @@ def _merge_in_worker(task: _MergeTask) -> MergedFile:
 # --------------------------------------------------------------------------- the run
 
 
-def _merge_tasks(rows: list[Row], options: BatchOptions) -> list[_MergeTask]:
-    """Print file parts of at most `merge_chunk` leaflets each, named after the --merge file."""
+def _merge_tasks(
+    rows: list[Row], options: BatchOptions, fits: dict[int, int] | None = None
+) -> list[_MergeTask]:
+    """Print file parts of at most `merge_chunk` leaflets each, named after the --merge file.
+
+    `fits` maps row numbers to the layout step each leaflet was printed with in this run.
+    """
+    fits = fits or {}
     if options.merge is None or not rows:
         return []
     size = options.merge_chunk or len(rows)
@@ -397,6 +408,7 @@ def _merge_tasks(rows: list[Row], options: BatchOptions) -> list[_MergeTask]:
                 f"{stem}{part}",
                 langs.pop() if len(langs) == 1 else None,
                 tuple(chunk),
+                tuple(fits.get(r.row) for r in chunk),
             )
         )
     return tasks
@@ -525,16 +537,19 @@ def generate_batch(
     if progress is not None:
         progress.start(len(tasks))
     merged: list[MergedFile] = []
+    fits: dict[int, int] = {}
     try:
         with closing(_run(tasks, settings, engine, options)) as results:
             for result in results:
                 manifest.add(result.manifest)
+                if result.fit is not None:
+                    fits[result.manifest.row] = result.fit
                 warnings.update(dict.fromkeys(result.warnings))
                 if progress is not None:
                     progress.advance(result.manifest)
         manifest.write()
         printed = [r for r in rows if manifest.rows[r.row].status in DONE]
-        merged = _run_merges(_merge_tasks(printed, options), settings, engine, options)
+        merged = _run_merges(_merge_tasks(printed, options, fits), settings, engine, options)
     finally:
         # Also on Ctrl-C: the manifest then records exactly the rows that finished.
         manifest.write()

@@ -73,7 +73,7 @@ def _reuse(block: Any, ctx: _Ctx, build: Callable[[], Any]) -> Any:
     A copy, because ReportLab marks a flowable it has placed (`_postponed`, frame names); the
     shapes inside are only read, so sharing them keeps the output bytes the same.
     """
-    key = (block, ctx.width, ctx.chain, ctx.rtl, ctx.lang)
+    key = (block, ctx.width, ctx.chain, ctx.rtl, ctx.lang, ctx.tight)
     drawing = _PICTURES.get(key, _MISSING)
     if drawing is _MISSING:
         drawing = build()
@@ -90,7 +90,8 @@ def _reuse(block: Any, ctx: _Ctx, build: Callable[[], Any]) -> Any:
 def _framed(drawing: Any, ctx: _Ctx) -> list[Flowable]:
     """A picture in the flow, aligned to the reading side (right for right-to-left leaflets)."""
     drawing.hAlign = "RIGHT" if ctx.rtl else "LEFT"
-    return [_Spacer(6), KeepTogether([drawing]), _Spacer(8)]
+    space = ctx.tight.space
+    return [_Spacer(6 * space), KeepTogether([drawing]), _Spacer(8 * space)]
 
 
 @_flowables.register
@@ -99,7 +100,10 @@ def _(block: PanelsFigure, ctx: _Ctx) -> list[Flowable]:
         _checked(ctx, block.marker, *(p.caption for p in block.panels))
         panels = [pictures.Panel(p.kind, p.caption, p.yours) for p in block.panels]  # type: ignore[arg-type]
         return pictures.calcification_panels(
-            panels, ctx.width * PANELS_SHARE, marker_label=block.marker, **_fonts(ctx)
+            panels,
+            ctx.width * PANELS_SHARE * ctx.tight.pictures,
+            marker_label=block.marker,
+            **_fonts(ctx),
         ).drawing
 
     return _framed(_reuse(block, ctx, build), ctx)

@@ -37,7 +37,15 @@ from reportlab.platypus.doctemplate import ActionFlowable, LayoutError
 from handout import __version__
 from handout.document import Document
 from handout.errors import RenderError
-from handout.pdf import FOOTER_H, MARGIN, PAGE_SIZES, build_story, doc_template
+from handout.pdf import (
+    DEFAULT_OPTIONS,
+    FOOTER_H,
+    MARGIN,
+    PAGE_SIZES,
+    RenderOptions,
+    build_story,
+    doc_template,
+)
 
 #: Owner value of a page that belongs to no leaflet (duplex padding).
 _BLANK = -1
@@ -54,6 +62,7 @@ class MergeItem:
     page_size: str
     title: str  # bookmark text: the worklist id (never personal data)
     key: str  # unique bookmark key, e.g. the worklist row number
+    options: RenderOptions = DEFAULT_OPTIONS  # as for its own PDF: clinic margins, large print, fit
 
 
 @dataclass(frozen=True)
@@ -250,7 +259,10 @@ class _MergedDocTemplate(BaseDocTemplate):
         index = self.handout_count
         self.handout_count += 1
         pagesize = PAGE_SIZES[item.page_size]
-        ctx, story = build_story(item.document, item.level, pagesize[0] - 2 * MARGIN)
+        options = item.options
+        ctx, story = build_story(
+            item.document, item.level, pagesize[0] - 2 * options.page_margin, options
+        )
         story = _share_drawings(story)
         # The single-leaflet page template (frame, header) reused as is: same layout, same pages.
         single = doc_template(io.BytesIO(), item.document, ctx, pagesize).pageTemplates[0]

@@ -73,6 +73,7 @@ from handout.rtl import RTLParagraph, has_rtl, is_latin_only, visual_ltr, visual
 from handout.styles import (
     ACCENT,
     BOLD_STYLES,
+    FIT_STEPS,
     GREY_TINT,
     INK,
     RULE,
@@ -97,6 +98,7 @@ class RenderOptions:
     accent: str | None = None
     logo: str | None = None
     large_print: bool = False
+    fit: int = 0  # index into styles.FIT_STEPS: how tightly to set it (chosen by handout.fit)
 
     @property
     def page_margin(self) -> float:
@@ -121,8 +123,10 @@ class _Ctx:
         self.bold_face = face_name(self.family, bold=True)  # the regular face where none exists
         self.script = script_for(doc.lang)
         self.rtl = doc.direction == "rtl"
+        fit = 0 if options.large_print else options.fit
+        self.tight = FIT_STEPS[fit]
         self.styles = stylesheet(
-            level, self.family, self.rtl, self.script, options.large_print, options.accent
+            level, self.family, self.rtl, self.script, options.large_print, options.accent, fit
         )
         self.width = width
         # Bullets and step numbers: the first font with "•", digits and "." (Noto Sans for Latin).
@@ -449,9 +453,10 @@ def _box_table(block: Box, ctx: _Ctx, width: float) -> Table:
 @_flowables.register
 def _(block: Box, ctx: _Ctx) -> list[Flowable]:
     table = _box_table(block, ctx, ctx.width)
+    space = ctx.tight.space
     if block.kind in SPLITTABLE_BOXES:
-        return [_Spacer(4), table, _Spacer(6)]
-    return [_Spacer(4), KeepTogether([table]), _Spacer(6)]
+        return [_Spacer(4 * space), table, _Spacer(6 * space)]
+    return [_Spacer(4 * space), KeepTogether([table]), _Spacer(6 * space)]
 
 
 @_flowables.register
@@ -468,7 +473,8 @@ def _(block: Columns, ctx: _Ctx) -> list[Flowable]:
     if ctx.rtl:
         cells.reverse()
     row = _grid(cells, widths, ctx)
-    return [_Spacer(4), KeepTogether([row]), _Spacer(6)]
+    space = ctx.tight.space
+    return [_Spacer(4 * space), KeepTogether([row]), _Spacer(6 * space)]
 
 
 def _canvas_class(ctx: _Ctx, doc: Document, pagesize: tuple[float, float]) -> type[Canvas]:

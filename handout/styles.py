@@ -48,6 +48,41 @@ LEVEL_METRICS: dict[str, LevelMetrics] = {
 LARGE_PRINT = LevelMetrics(body=18, leading=27, title=26, h2=22, h3=20, space=8)
 
 
+@dataclass(frozen=True)
+class Tightness:
+    """How much tighter than the level's own metrics a leaflet is set (see handout.fit)."""
+
+    space: float  # multiplier for the space between blocks
+    line: float | None  # line spacing as a multiple of the body size; None: the level's own
+    body: float | None  # largest body size; None: the level's own
+    pictures: float  # multiplier for picture widths (their heights follow)
+
+
+#: The layouts tried in turn when a leaflet runs past its page budget: the level's own, then less
+#: space between blocks, then 1.2 line spacing, a 12 pt body and smaller pictures. Body text never
+#: goes below 12 pt and no script goes below its minimum leading (MIN_LEADING).
+FIT_STEPS = (
+    Tightness(space=1.0, line=None, body=None, pictures=1.0),
+    Tightness(space=0.5, line=1.28, body=None, pictures=0.9),
+    Tightness(space=0.35, line=1.2, body=12.0, pictures=0.8),
+    Tightness(space=0.25, line=1.2, body=12.0, pictures=0.65),
+)
+
+
+def _tightened(m: LevelMetrics, t: Tightness) -> LevelMetrics:
+    body = min(m.body, t.body) if t.body else m.body
+    scale = body / m.body
+    leading = min(m.leading, body * t.line) if t.line else m.leading
+    return LevelMetrics(
+        body=body,
+        leading=round(leading, 2),
+        title=round(m.title * scale, 2),
+        h2=round(m.h2 * scale, 2),
+        h3=round(m.h3 * scale, 2),
+        space=m.space * t.space,
+    )
+
+
 #: Styles set in the bold face: text in them that falls back to another font is bold there too.
 BOLD_STYLES = frozenset({"lead", "title", "h2", "h3", "fact-label", "header"})
 
@@ -64,6 +99,7 @@ def stylesheet(
     script: str = "latin",
     large_print: bool = False,
     accent: str | None = None,
+    fit: int = 0,
 ) -> dict[str, ParagraphStyle]:
     """Styles for one level, primary font family and script; built once per process and reused.
 
@@ -71,7 +107,7 @@ def stylesheet(
     (`wordWrap='CJK'`; Korean keeps breaking at spaces); Vietnamese and Devanagari get taller
     leading; right-to-left text is right aligned (its lines are made by handout.rtl).
     """
-    m = LARGE_PRINT if large_print else LEVEL_METRICS[level]
+    m = LARGE_PRINT if large_print else _tightened(LEVEL_METRICS[level], FIT_STEPS[fit])
     heading_colour = colors.HexColor(accent) if accent else ACCENT
     align = TA_RIGHT if rtl else TA_LEFT
     bold = face_name(family, bold=True)

@@ -515,10 +515,11 @@ def _check_variants(
 ) -> None:
     """Warn where a real-world variant of an easy or standard leaflet runs past two pages.
 
-    The PASS/FAIL table measures one sample patient; these variants are warnings, so a clinic
-    knows which combinations print on a third page before it finds out at the printer.
+    The PASS/FAIL table measures one sample patient in the level's own layout; these variants are
+    measured as they print (handout.fit may set them tighter), on Letter and A4, and are warnings,
+    so a clinic knows which combinations print on a third page before it finds out at the printer.
     """
-    from handout.pdf import render_pdf
+    from handout.fit import render_fitted
 
     for code in loaded:
         for finding, facts in catalog.findings.items():
@@ -546,15 +547,17 @@ def _check_variants(
                     request = replace(request, level=level)
                     try:
                         doc, _, _ = engine.document(request)
-                        pages = render_pdf(doc, level, "letter")[1]
+                        options = engine.render_options(request)
+                        for size in ("letter", "a4"):
+                            fitted = render_fitted(doc, level, size, options)
+                            if not fitted.within_budget:
+                                report.warning(
+                                    f"{finding} / {code} / {level} {label}: {fitted.pages} pages "
+                                    f"on {size.capitalize()} even in the tightest layout "
+                                    "(more than one duplex sheet)"
+                                )
                     except HandoutError as err:
                         report.error(f"{finding} / {code} / {level} {label}: {err}")
-                        continue
-                    if pages > 2:
-                        report.warning(
-                            f"{finding} / {code} / {level} {label}: {pages} pages on Letter "
-                            "(more than one duplex sheet)"
-                        )
 
 
 def density_ok(library: ContentLibrary) -> bool:
