@@ -592,7 +592,8 @@ def _run_merges(
     if jobs == 1:
         return [_merge(engine, task) for task in tasks]
     with _worker_pool(jobs, settings) as pool:
-        return pool.map(_merge_in_worker, tasks, 1)
+        merged: list[MergedFile] = pool.map(_merge_in_worker, tasks, 1)
+    return merged
 
 
 @contextmanager

@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from handout.errors import ContentError, NotFoundError
-from handout.settings import LEVELS
+from handout.settings import LEVELS, Level
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -48,8 +48,6 @@ LANGUAGE_ALIASES = {
     "zh-hk": "zh-Hant",
     "zh-mo": "zh-Hant",
 }
-
-Level = Literal["easy", "standard", "detailed"]
 
 
 class _Model(BaseModel):
@@ -606,7 +604,7 @@ class ContentLibrary:
             if timing not in content.language.timings:
                 yield f"content/{code}/language.yaml: timings.{timing}: missing timing phrase"
         for level in LEVELS:
-            steps = content.next_steps.levels[level]  # type: ignore[index]
+            steps = content.next_steps.levels[level]
             for nid in self.catalog.next_steps:
                 if nid not in steps:
                     yield f"content/{code}/next-steps.yaml: levels.{level}.{nid}: missing next step"
@@ -621,7 +619,7 @@ class ContentLibrary:
         for fid, facts in self.catalog.findings.items():
             if facts.schedule_months:
                 for level in LEVELS:
-                    sections = content.findings[fid].levels[level].sections  # type: ignore[index]
+                    sections = content.findings[fid].levels[level].sections
                     if "follow-up-plan" not in sections:
                         yield (
                             f"content/{code}/findings/{fid}.yaml: levels.{level}.sections: "

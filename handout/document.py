@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import unicodedata
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from handout.errors import DocumentError
@@ -344,7 +345,7 @@ def _icons(el: ET.Element, where: str) -> IconArray:
 
 
 def _timeline(el: ET.Element, where: str) -> TimelineFigure:
-    steps = tuple((_text(s), _nfc(s.get("when")) if s.get("when") else None) for s in el)
+    steps = tuple((_text(s), _nfc(s.get("when") or "") or None) for s in el)
     if not 2 <= len(steps) <= 5 or any(s.tag != "step" for s in el):
         msg = f"{where}: <timeline> needs 2 to 5 <step> elements"
         raise DocumentError(msg)
@@ -359,7 +360,12 @@ def _qr(el: ET.Element, where: str) -> QrFigure:
     return QrFigure(value, _text(el))
 
 
-_FIGURES = {"panels": _panels, "icons": _icons, "timeline": _timeline, "qr": _qr}
+_FIGURES: dict[str, Callable[[ET.Element, str], Block]] = {
+    "panels": _panels,
+    "icons": _icons,
+    "timeline": _timeline,
+    "qr": _qr,
+}
 
 
 def parse_document(markup: str, where: str = "template output") -> Document:

@@ -357,7 +357,7 @@ def _textstat_metrics() -> ModuleType:
     RuntimeError if textstat is not the version whose internals the hook was written against, or if
     the hook does not take effect.
     """
-    import textstat  # type: ignore[import-untyped]
+    import textstat
 
     found = getattr(textstat, "__version__", None)
     if found != TEXTSTAT_VERSION:

@@ -165,7 +165,7 @@ def _words(spans: Iterable[Piece]) -> list[Word]:
     return out
 
 
-class RTLParagraph(Flowable):  # type: ignore[misc]
+class RTLParagraph(Flowable):
     """A right-to-left paragraph: own line breaking in logical order, bidi per line (§4.3).
 
     Works like a Paragraph inside frames, tables, lists and KeepTogether: `wrap` and `split`

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
-LEVELS: tuple[str, ...] = ("easy", "standard", "detailed")
+Level = Literal["easy", "standard", "detailed"]
+LEVELS: tuple[Level, ...] = ("easy", "standard", "detailed")
 SIDES: tuple[str, ...] = ("left", "right", "both")
 PAGE_SIZES: tuple[str, ...] = ("letter", "a4", "legal")
 DENSITIES: tuple[str, ...] = ("dense", "not-dense")

@@ -271,10 +271,10 @@ def _compare_with_english(
                 f"content/{code}/shared.yaml: levels.{level}",
                 english.shared.levels[level],
                 other.shared.levels[level],
-            ),  # type: ignore[index]
+            ),
         ]
-        for nid, en_step in english.next_steps.levels[level].items():  # type: ignore[index]
-            other_step = other.next_steps.levels[level].get(nid)  # type: ignore[index]
+        for nid, en_step in english.next_steps.levels[level].items():
+            other_step = other.next_steps.levels[level].get(nid)
             if other_step is not None:
                 pairs.append(
                     (f"content/{code}/next-steps.yaml: levels.{level}.{nid}", en_step, other_step)
@@ -285,7 +285,7 @@ def _compare_with_english(
                     f"content/{code}/findings/{fid}.yaml: levels.{level}",
                     en_finding.levels[level],
                     other.findings[fid].levels[level],
-                )  # type: ignore[index]
+                )
             )
         for where, en_part, other_part in pairs:
             en_sections, other_sections = set(en_part.sections), set(other_part.sections)
@@ -318,14 +318,14 @@ def _check_picture_text(
         report.error(f"content/{code}/language.yaml: pictures: missing (captions and labels)")
     for level in LEVELS:
         for nid in library.catalog.next_steps:
-            step = content.next_steps.levels[level].get(nid)  # type: ignore[index]
+            step = content.next_steps.levels[level].get(nid)
             if step is not None and not step.timeline:
                 report.error(
                     f"content/{code}/next-steps.yaml: levels.{level}.{nid}.timeline: missing "
                     "(1 to 4 steps after today, for the timeline picture)"
                 )
         for fid, facts in library.catalog.findings.items():
-            if facts.risk.kind != "range" and not content.findings[fid].levels[level].chance:  # type: ignore[index]
+            if facts.risk.kind != "range" and not content.findings[fid].levels[level].chance:
                 report.error(
                     f"content/{code}/findings/{fid}.yaml: levels.{level}.chance: missing "
                     "(the sentence beside the icon array)"
@@ -364,7 +364,7 @@ def _measure_leaflet(
     fill = page_fill(doc, level, "letter")
     scores = measure(body_paragraphs(doc), code)
     checks = tuple(check(scores, code, level))
-    glossary = ()
+    glossary: tuple[str, ...] = ()
     if level in GLOSSARY_LEVELS:
         glossary = tuple(glossary_problems(doc, dict(content.language.glossary)))
     return LeafletResult(
@@ -405,7 +405,7 @@ def page_fill(doc: Document, level: str, page_size: str) -> float:
             last["top"] = frame._y2 - frame._topPadding
             last["bottom"] = frame._y1p
 
-    template.afterFlowable = after  # type: ignore[method-assign]
+    template.afterFlowable = after
     template.build(story, canvasmaker=_canvas_class(ctx, doc, pagesize))
     if not last:
         return 0.0
