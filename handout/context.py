@@ -18,7 +18,8 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from handout.clinic import Clinic
-from handout.content import ContentLibrary, LanguageContent, Section
+from handout.content import ContentLibrary, LanguageContent
+from handout.schema import Section
 from handout.settings import LeafletRequest
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

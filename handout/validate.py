@@ -17,15 +17,7 @@ from datetime import date
 from typing import Any, Literal
 
 from handout.api import Engine
-from handout.content import (
-    Catalog,
-    ContentLibrary,
-    FindingFile,
-    LanguageContent,
-    LanguageFile,
-    NextStepsFile,
-    SharedFile,
-)
+from handout.content import ContentLibrary, LanguageContent
 from handout.document import (
     Box,
     BulletList,
@@ -40,6 +32,7 @@ from handout.document import (
 from handout.errors import HandoutError
 from handout.fonts import chain_for, describe_char, missing_characters
 from handout.readability import Check, check, measure, supported_formulas
+from handout.schema import Catalog, FindingFile, LanguageFile, NextStepsFile, SharedFile
 from handout.settings import LEVELS, LeafletRequest, Patient, Settings
 
 #: Review dates older than this are a warning: medical content must be re-checked regularly.
