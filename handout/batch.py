@@ -18,23 +18,28 @@ records patient data: messages name rows, columns and the clinic's ids only.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import multiprocessing
 import os
 import signal
 import time
 from collections.abc import Generator, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from handout.api import Engine, engine_for
 from handout.content import display_path
 from handout.errors import BatchInputError, HandoutError
+from handout.manifest import (
+    MANIFEST_FORMATS,
+    ManifestRow,
+    ManifestWriter,
+    read_manifest,
+    sha256_file,
+    write_rejects,
+)
 from handout.merge import MergeItem, render_merged
 from handout.pdf import write_atomic
 from handout.settings import Settings
@@ -47,10 +52,8 @@ from handout.worklist import (
     validate_worklist,
 )
 
-MANIFEST_FORMATS = ("csv", "json")
 #: Rows whose file is on disk: `resume` may skip them and the print file includes them.
 DONE = ("written", "skipped")
-_MANIFEST_EVERY = 1.0  # seconds between manifest rewrites while rows finish
 
 
 @dataclass(frozen=True)
@@ -67,27 +70,6 @@ class BatchOptions:
     manifest_format: str = "csv"
     encoding: str = "utf-8-sig"
     ignore_columns: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ManifestRow:
-    """One worklist row's outcome. No patient data: the clinic's id links it to the patient."""
-
-    row: int
-    id: str
-    file: str
-    finding: str
-    lang: str
-    level: str
-    content_version: str = ""
-    review_status: str = ""
-    pages: int | None = None
-    sha256: str = ""
-    status: str = ""  # written | skipped (done by an earlier run) | failed | rejected
-    error: str = ""
-
-
-MANIFEST_COLUMNS = tuple(f.name for f in fields(ManifestRow))
 
 
 @dataclass(frozen=True)
@@ -151,100 +133,6 @@ class _MergeTask:
     fits: tuple[int | None, ...]  # per row: its layout step, None if not known (resumed rows)
 
 
-@dataclass
-class _Manifest:
-    """The manifest being written: rewritten atomically, at most once a second while rows finish."""
-
-    path: Path
-    fmt: str
-    rows: dict[int, ManifestRow] = field(default_factory=dict)
-    written_at: float = 0.0
-
-    def add(self, row: ManifestRow) -> None:
-        self.rows[row.row] = row
-        if time.monotonic() - self.written_at >= _MANIFEST_EVERY:
-            self.write()
-
-    def write(self) -> None:
-        ordered = [self.rows[k] for k in sorted(self.rows)]
-        write_atomic(manifest_bytes(ordered, self.fmt), self.path)
-        self.written_at = time.monotonic()
-
-
-def manifest_bytes(rows: list[ManifestRow], fmt: str = "csv") -> bytes:
-    """The manifest file's content, rows in the order given."""
-    if fmt == "json":
-        return (json.dumps([asdict(r) for r in rows], indent=1, ensure_ascii=False) + "\n").encode()
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(MANIFEST_COLUMNS)
-    for r in rows:
-        writer.writerow(["" if v is None else v for v in asdict(r).values()])
-    return buf.getvalue().encode()
-
-
-def read_manifest(path: Path) -> list[ManifestRow]:
-    """Rows of a CSV or JSON manifest; [] if it does not exist (nothing to resume)."""
-    if not path.is_file():
-        return []
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = (
-            json.loads(text) if path.suffix == ".json" else list(csv.DictReader(io.StringIO(text)))
-        )
-        return [_manifest_row(item) for item in raw]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        msg = (
-            f"{display_path(path)}: not a manifest handout can read ({type(err).__name__}); "
-            "move it away to start afresh"
-        )
-        raise BatchInputError(msg) from err
-
-
-def _manifest_row(item: dict[str, Any]) -> ManifestRow:
-    text = {k: str(item.get(k) or "") for k in MANIFEST_COLUMNS}
-    pages = item.get("pages")
-    return ManifestRow(
-        row=int(item["row"]),
-        id=text["id"],
-        file=text["file"],
-        finding=text["finding"],
-        lang=text["lang"],
-        level=text["level"],
-        content_version=text["content_version"],
-        review_status=text["review_status"],
-        pages=int(pages) if pages not in (None, "") else None,
-        sha256=text["sha256"],
-        status=text["status"],
-        error=text["error"],
-    )
-
-
-def merge_manifests(paths: list[Path], output: Path) -> int:
-    """Combine shard manifests into one, in worklist order; return the number of rows.
-
-    A row present in two shards' manifests means the shards overlapped: that is an error.
-    """
-    rows: dict[int, ManifestRow] = {}
-    for path in paths:
-        for row in read_manifest(path):
-            if row.row in rows:
-                msg = f"row {row.row} appears in more than one manifest ({display_path(path)})"
-                raise BatchInputError(msg)
-            rows[row.row] = row
-    fmt = "json" if output.suffix == ".json" else "csv"
-    write_atomic(manifest_bytes([rows[k] for k in sorted(rows)], fmt), output)
-    return len(rows)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _safe_message(err: HandoutError) -> str:
     """The error's message minus any third-party text quoted in it.
 
@@ -279,15 +167,6 @@ def _check_options(options: BatchOptions) -> None:
     if options.merge_chunk < 0:
         msg = "merge_chunk must be 0 (no limit) or more"
         raise BatchInputError(msg)
-
-
-def _write_rejects(problems: list[Problem], path: Path) -> None:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["row", "id", "column", "problem", "allowed"])
-    for p in problems:
-        writer.writerow(["" if p.row is None else p.row, p.id, p.column, p.message, p.allowed])
-    write_atomic(buf.getvalue().encode(), path)
 
 
 # --------------------------------------------------------------------------- workers
@@ -436,7 +315,7 @@ def _stop_if_invalid(
     fatal = any(p.row is None for p in problems)
     if not fatal and (not problems or options.skip_invalid):
         return
-    _write_rejects(problems, rejects_path)
+    write_rejects(problems, rejects_path)
     rows_hit = len({p.row for p in problems if p.row is not None})
     msg = (
         f"{display_path(worklist)}: {len(problems)} problem(s)"
@@ -517,13 +396,13 @@ def generate_batch(
     _check_merge_target(rows, options, out_dir)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    manifest = _Manifest(
+    manifest = ManifestWriter(
         out_dir / f"manifest{suffix}.{options.manifest_format}", options.manifest_format
     )
     earlier = {r.row: r for r in read_manifest(manifest.path)} if options.resume else {}
     manifest.rows.update(_rejected(problems, table))
     if problems:
-        _write_rejects(problems, rejects_path)
+        write_rejects(problems, rejects_path)
 
     tasks: list[_Task] = []
     for row in rows:

@@ -15,9 +15,10 @@ from click.testing import CliRunner
 from reportlab.platypus.doctemplate import LayoutError
 
 from handout.api import Engine
-from handout.batch import BatchOptions, generate_batch, merge_manifests, read_manifest
+from handout.batch import BatchOptions, generate_batch
 from handout.cli import cli
 from handout.errors import BatchInputError, HandoutError, RenderError
+from handout.manifest import merge_manifests, read_manifest
 from handout.settings import LeafletRequest, Patient, Settings
 from handout.worklist import COLUMNS
 
