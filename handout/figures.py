@@ -13,7 +13,7 @@ from typing import Any
 
 from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
 
-from handout import pictures
+from handout import picture_text, pictures
 from handout.document import IconArray, PanelsFigure, QrFigure, TimelineFigure
 from handout.fonts import check_printable, face_name, font_runs
 from handout.pdf import _Ctx, _flowables, _Spacer
@@ -27,7 +27,7 @@ ICONS_SHARE = 0.62
 TIMELINE_SHARE = 0.85
 
 
-def _runs(ctx: _Ctx) -> pictures.Runs:
+def _runs(ctx: _Ctx) -> picture_text.Runs:
     """The leaflet's font chain for picture text: each character in the first face that has it."""
     chain = ctx.chain
 

@@ -29,38 +29,40 @@ Rules every picture keeps, and why:
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Generic, Literal, TypeVar, get_args
-from unicodedata import east_asian_width
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Circle, Drawing, Group, Path, Polygon, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Path, Polygon, Rect
 from reportlab.lib.colors import Color, white
-from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont, stringWidth
-from reportlab.pdfbase.ttfonts import shapeStr
+
+from handout.picture_text import (
+    INK,
+    Face,
+    Runs,
+    TextBlock,
+    Visual,
+    aligned,
+    draw_block,
+    fit_text,
+    identity,
+    new_drawing,
+)
 
 PanelKind = Literal["macro", "micro-scattered", "micro-grouped", "micro-linear"]
 PANEL_KINDS: tuple[str, ...] = get_args(PanelKind)
 IconStyle = Literal["filled", "range", "open"]
-Visual = Callable[[str], str]
-#: Splits one line as drawn into (registered face name, text) runs; the bool asks for bold faces.
-Runs = Callable[[str, bool], Sequence[tuple[str, str]]]
 
 InfoT = TypeVar("InfoT")
 
-# Text and marks are solid black: a printer screens any gray, which frays small text and thin rules.
-INK = Color(0, 0, 0)
 FILM = INK  # mammogram background
 FATTY = Color(0.36, 0.36, 0.36)  # breast outline: fatty tissue
 DENSE = Color(0.52, 0.52, 0.52)  # fibroglandular tissue, lighter on a mammogram
 MID = Color(0.62, 0.62, 0.62)  # "may be" figures in a range: between filled and open
 LINE = Color(0.35, 0.35, 0.35)  # timeline rule and open figures: quieter than the marks
 
-CAPTION_PT = 10.0
-MIN_PT = 8.0
 
 
 @dataclass(frozen=True)
@@ -147,216 +149,6 @@ class QrInfo:
 
     value: str
     size: float
-
-
-# --- text ---------------------------------------------------------------------------------------
-
-#: Scripts a canvas draws wrongly (vowel signs, conjuncts) unless HarfBuzz shapes them, as
-#: handout.pdf shapes paragraphs: Devanagari and Devanagari Extended.
-_SHAPED = (("\u0900", "\u097f"), ("\ua8e0", "\ua8ff"))
-
-#: Where text may wrap: whitespace other than the no-break spaces ("38\u00a0°C" stays one word).
-_BREAK = re.compile(r"[^\S\u00a0\u202f\u2007]+")
-
-
-@lru_cache(maxsize=4096)
-def _drawn(face: str, text: str, size: float) -> str:
-    """What a `String` draws for one run: the text itself, or for Devanagari in a shapable face
-    the HarfBuzz-shaped glyphs (a ShapedStr, which ReportLab both measures and draws shaped)."""
-    if getattr(getFont(face), "shapable", False) and any(
-        lo <= c <= hi for c in text for lo, hi in _SHAPED
-    ):
-        shaped: str = shapeStr(text, face, size)  # a str subclass: keep it, never str() it
-        return shaped
-    return text
-
-
-def _run_width(face: str, text: str, size: float) -> float:
-    return float(stringWidth(_drawn(face, text, size), face, size))
-
-
-@dataclass(frozen=True)
-class _Face:
-    """How to set one piece of text: its face without runs, whether bold, and the run splitter."""
-
-    font: str
-    bold: bool = False
-    runs: Runs | None = None
-
-    def split(self, line: str) -> tuple[tuple[str, str], ...]:
-        """A line as drawn -> (face, text) runs; one run in `font` when there is no splitter."""
-        if self.runs is None or not line:
-            return ((self.font, line),)
-        return tuple((face, text) for face, text in self.runs(line, self.bold) if text)
-
-    def width(self, line: str, size: float) -> float:
-        return sum(_run_width(face, text, size) for face, text in self.split(line))
-
-
-@dataclass(frozen=True)
-class _Block:
-    lines: tuple[str, ...]  # as drawn (visual order)
-    runs: tuple[tuple[tuple[str, str], ...], ...]  # each line's (face, text) runs
-    size: float
-    ascent: float  # the tallest face used (the primary face included), at `size`
-    descent: float
-
-    @property
-    def leading(self) -> float:
-        return self.size * 1.2
-
-    @property
-    def height(self) -> float:
-        """From the fonts' ascent on the first line to their descent on the last: accents fit."""
-        if not self.lines:
-            return 0.0
-        return float((len(self.lines) - 1) * self.leading + self.ascent - self.descent)
-
-
-def _block(lines: Sequence[str], face: _Face, size: float) -> _Block:
-    runs = tuple(face.split(line) for line in lines)
-    faces = dict.fromkeys([face.font, *(f for line in runs for f, _ in line)])
-    metrics = [getAscentDescent(f, size) for f in faces]
-    return _Block(
-        tuple(lines),
-        runs,
-        size,
-        float(max(a for a, _ in metrics)),
-        float(min(d for _, d in metrics)),
-    )
-
-
-_MaybeBlock = TypeVar("_MaybeBlock", _Block, _Block | None)
-
-
-def _aligned(blocks: Sequence[_MaybeBlock]) -> list[_MaybeBlock]:
-    """Blocks side by side with one ascent and descent, so their first baselines line up even
-    when only some of them use a taller fallback face (digits in a Chinese label)."""
-    present = [b for b in blocks if b is not None]
-    if not present:
-        return list(blocks)
-    ascent = max(b.ascent for b in present)
-    descent = min(b.descent for b in present)
-    return [None if b is None else replace(b, ascent=ascent, descent=descent) for b in blocks]
-
-
-def _identity(text: str) -> str:
-    return text
-
-
-def _hyphenates(before: str, after: str) -> bool:
-    """A break between two letters of a spaced script shows a hyphen; CJK breaks show none."""
-    return all(c.isalpha() and east_asian_width(c) not in ("W", "F") for c in (before, after))
-
-
-def _wrap(
-    text: str, face: _Face, size: float, width: float, visual: Visual
-) -> tuple[list[str], bool]:
-    """Greedy wrap on spaces; returns the lines and whether a word had to be broken mid-word."""
-
-    def fits(s: str) -> bool:
-        return face.width(visual(s), size) <= width
-
-    lines: list[str] = []
-    broke = False
-    current = ""
-    for word in _BREAK.split(text.strip()):
-        if not word:
-            continue
-        candidate = f"{current} {word}" if current else word
-        if fits(candidate):
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        current = word
-        while not fits(current):  # breaks only words wider than the whole column
-            broke = True
-            cut = next((i for i in range(len(current) - 1, 0, -1) if fits(current[:i])), 1)
-            piece, current = current[:cut], current[cut:]
-            if _hyphenates(piece[-1], current[0]):
-                cut = next((i for i in range(cut - 1, 0, -1) if fits(piece[:i] + "-")), 0)
-                if cut:
-                    piece, current = piece[:cut] + "-", piece[cut:] + current
-            lines.append(piece)
-    if current:
-        lines.append(current)
-    return lines, broke
-
-
-def _fit(
-    text: str,
-    face: _Face,
-    width: float,
-    *,
-    size: float = CAPTION_PT,
-    max_lines: int = 3,
-    shrink_to: float | None = None,
-    visual: Visual = _identity,
-) -> _Block:
-    """Wrap `text` to `width`, shrinking only as far as readability allows.
-
-    To stay within `max_lines` the size may drop to `shrink_to` (default: no shrinking, so captions
-    keep their size); past that, more lines are better than smaller text. A word wider than the
-    column may shrink the text to MIN_PT, and only then breaks between characters (CJK, long
-    compounds): nothing overflows and no word is dropped.
-    """
-    floor = size if shrink_to is None else shrink_to
-    trial = size
-    while True:
-        lines, broke = _wrap(text, face, trial, width, visual)
-        if (not broke and (len(lines) <= max_lines or trial <= floor)) or trial <= MIN_PT:
-            return _block([visual(line) for line in lines], face, trial)
-        trial = max(MIN_PT, trial - 0.5)
-
-
-_ANCHOR_SHIFT = {"start": 0.0, "middle": 0.5, "end": 1.0}
-
-
-def _draw_block(
-    group: Group,
-    block: _Block,
-    x: float,
-    top: float,
-    *,
-    anchor: str = "middle",
-    color: Color = INK,
-) -> float:
-    """Draw lines whose first line starts just below `top`; return the block's bottom.
-
-    A line in one face is one `String` anchored at `x`; a line of several runs is consecutive
-    `String`s, each as wide as its run in its face, placed so the whole line keeps the anchor.
-    """
-    for i, runs in enumerate(block.runs):
-        baseline = top - block.ascent - i * block.leading
-        if len(runs) == 1:
-            placed = [(x, runs[0][0], runs[0][1], anchor)]
-        else:
-            widths = [_run_width(face, text, block.size) for face, text in runs]
-            left = x - sum(widths) * _ANCHOR_SHIFT[anchor]
-            placed = []
-            for (face, text), w in zip(runs, widths, strict=True):
-                placed.append((left, face, text, "start"))
-                left += w
-        for run_x, face, text, run_anchor in placed:
-            group.add(
-                String(
-                    run_x,
-                    baseline,
-                    _drawn(face, text, block.size),
-                    fontName=face,
-                    fontSize=block.size,
-                    fillColor=color,
-                    textAnchor=run_anchor,
-                )
-            )
-    return top - block.height
-
-
-def _new_drawing(width: float, height: float, font: str) -> Drawing:
-    drawing = Drawing(width, height)
-    drawing.initialFontName = font  # else ReportLab sets Helvetica on entry, text or not
-    return drawing
 
 
 # --- calcification panels -------------------------------------------------------------------------
@@ -471,7 +263,7 @@ def calcification_panels(
     if any(p.highlighted for p in panels) and not marker_label.strip():
         msg = "a highlighted panel needs a marker_label (e.g. 'This is like yours')"
         raise ValueError(msg)
-    vis = visual or _identity
+    vis = visual or identity
     n = len(panels)
     gap = max(6.0, 0.03 * width)
     pw = (width - (n - 1) * gap) / n
@@ -479,16 +271,16 @@ def calcification_panels(
     iw = pw - 2 * pad
     ih = iw * 0.84
     drawn = list(reversed(panels)) if rtl else list(panels)
-    regular, bold = _Face(font, False, runs), _Face(bold_font, True, runs)
-    captions = _aligned(
-        [_fit(p.caption, bold if p.highlighted else regular, iw, visual=vis) for p in drawn]
+    regular, bold = Face(font, False, runs), Face(bold_font, True, runs)
+    captions = aligned(
+        [fit_text(p.caption, bold if p.highlighted else regular, iw, visual=vis) for p in drawn]
     )
-    label = _fit(marker_label, bold, pw - 2 * pad, max_lines=2, shrink_to=9, visual=vis)
+    label = fit_text(marker_label, bold, pw - 2 * pad, max_lines=2, shrink_to=9, visual=vis)
     tab_h = label.height + 6 if any(p.highlighted for p in panels) else 0.0
     cap_h = max(c.height for c in captions)
     height = frame + pad + cap_h + 4 + ih + pad + tab_h + frame
 
-    drawing = _new_drawing(width, height, font)
+    drawing = new_drawing(width, height, font)
     texts: list[str] = []
     for i, (panel, caption) in enumerate(zip(drawn, captions, strict=True)):
         x0 = i * (pw + gap)
@@ -498,7 +290,7 @@ def calcification_panels(
         if panel.highlighted:
             top = img_y + ih + pad
             g.add(Rect(x0, top, pw, tab_h + frame, fillColor=INK, strokeColor=None))
-            _draw_block(g, label, x0 + pw / 2, top + tab_h - 2, color=white)
+            draw_block(g, label, x0 + pw / 2, top + tab_h - 2, color=white)
             g.add(
                 Rect(
                     x0 + frame / 2,
@@ -511,7 +303,7 @@ def calcification_panels(
                 )
             )
             texts += label.lines
-        _draw_block(g, caption, x0 + pw / 2, img_y - 4)
+        draw_block(g, caption, x0 + pw / 2, img_y - 4)
         texts += caption.lines
         drawing.add(g)
     info = PanelsInfo(
@@ -583,15 +375,15 @@ def icon_array(
     if not (total >= 1 and 0 <= low <= high <= total):
         msg = f"icon counts must satisfy 0 <= {low} <= {high} <= total ({total})"
         raise ValueError(msg)
-    vis = visual or _identity
+    vis = visual or identity
     cols, rows = 10, math.ceil(total / 10)
     side_by_side = width >= 300
     cell = min(14.4, 0.3 * width / cols) if side_by_side else min(14.4, width / cols)
     grid_w, grid_h = cols * cell, rows * cell
     text_w = width - grid_w - 0.05 * width if side_by_side else width
-    regular, bold = _Face(font, False, runs), _Face(bold_font, True, runs)
-    cap = _fit(caption, bold, text_w, size=12, max_lines=6, visual=vis)
-    keys: list[tuple[IconStyle, _Block]] = []
+    regular, bold = Face(font, False, runs), Face(bold_font, True, runs)
+    cap = fit_text(caption, bold, text_w, size=12, max_lines=6, visual=vis)
+    keys: list[tuple[IconStyle, TextBlock]] = []
     if legend is not None:
         entries: list[tuple[IconStyle, str | None]] = [
             ("filled", legend.filled),
@@ -599,14 +391,14 @@ def icon_array(
             ("open", legend.open),
         ]
         keys = [
-            (style, _fit(text, regular, text_w - cell * 1.4, max_lines=3, visual=vis))
+            (style, fit_text(text, regular, text_w - cell * 1.4, max_lines=3, visual=vis))
             for style, text in entries
             if text
         ]
     keys_h = sum(max(b.height, cell) + 3 for _, b in keys)
     text_h = cap.height + (8 + keys_h if keys else 0)
     height = max(grid_h, text_h) if side_by_side else grid_h + 8 + text_h
-    drawing = _new_drawing(width, height, font)
+    drawing = new_drawing(width, height, font)
 
     grid_x = (width - grid_w if rtl else 0.0) if side_by_side else (width - grid_w) / 2
     cells: list[IconStyle] = []
@@ -625,13 +417,13 @@ def icon_array(
     anchor = "end" if rtl else "start"
     x_text = text_left + text_w if rtl else text_left
     texts = list(cap.lines)
-    y = _draw_block(drawing, cap, x_text, top, anchor=anchor) - 8
+    y = draw_block(drawing, cap, x_text, top, anchor=anchor) - 8
     for style, block in keys:
         row_h = max(block.height, cell)
         icon_x = x_text - cell if rtl else x_text
         drawing.add(_person(icon_x, y - cell, cell, style))
         label_x = x_text - cell * 1.4 if rtl else x_text + cell * 1.4
-        _draw_block(drawing, block, label_x, y - (row_h - block.height) / 2, anchor=anchor)
+        draw_block(drawing, block, label_x, y - (row_h - block.height) / 2, anchor=anchor)
         texts += block.lines
         y -= row_h + 3
     info = IconArrayInfo(
@@ -665,15 +457,15 @@ def timeline(
     if not 2 <= len(steps) <= 5:
         msg = f"timeline needs 2 to 5 steps, got {len(steps)}"
         raise ValueError(msg)
-    vis = visual or _identity
+    vis = visual or identity
     n = len(steps)
     col = width / n
     text_w = col - 6
-    regular, bold = _Face(font, False, runs), _Face(bold_font, True, runs)
-    labels = _aligned([_fit(s.label, bold, text_w, shrink_to=9, visual=vis) for s in steps])
-    whens = _aligned(
+    regular, bold = Face(font, False, runs), Face(bold_font, True, runs)
+    labels = aligned([fit_text(s.label, bold, text_w, shrink_to=9, visual=vis) for s in steps])
+    whens = aligned(
         [
-            _fit(w, regular, text_w, max_lines=2, shrink_to=9, visual=vis)
+            fit_text(w, regular, text_w, max_lines=2, shrink_to=9, visual=vis)
             if (w := s.when)
             else None
             for s in steps
@@ -685,7 +477,7 @@ def timeline(
     line_y = label_h + 6 + r + 2
     height = line_y + r + (6 + when_h if when_h else 0) + 2
 
-    drawing = _new_drawing(width, height, font)
+    drawing = new_drawing(width, height, font)
     xs = [width - (i + 0.5) * col if rtl else (i + 0.5) * col for i in range(n)]
     drawing.add(Rect(min(xs), line_y - 1, abs(xs[-1] - xs[0]), 2, fillColor=LINE, strokeColor=None))
     direction = -1 if rtl else 1
@@ -710,9 +502,9 @@ def timeline(
         fill = INK if i == 0 else white
         drawing.add(Circle(x, line_y, r, fillColor=fill, strokeColor=INK, strokeWidth=2))
         if when:
-            _draw_block(drawing, when, x, line_y + r + 6 + when.height)
+            draw_block(drawing, when, x, line_y + r + 6 + when.height)
             texts += when.lines
-        _draw_block(drawing, label, x, line_y - r - 6)
+        draw_block(drawing, label, x, line_y - r - 6)
         texts += label.lines
     order = sorted(range(n), key=lambda i: xs[i])
     info = TimelineInfo(
@@ -742,7 +534,7 @@ def qr_code(value: str, size: float, *, font: str) -> Picture[QrInfo]:
     modules = widget.draw()
     frame = modules.contents[0]  # the widget's own unfilled outline: not part of the code
     frame.strokeColor = None
-    drawing = _new_drawing(size, size, font)
+    drawing = new_drawing(size, size, font)
     drawing.add(Rect(0, 0, size, size, fillColor=white, strokeColor=None))
     drawing.add(modules)
     return Picture(drawing, QrInfo(value=value, size=size))
