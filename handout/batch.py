@@ -42,15 +42,9 @@ from handout.manifest import (
 )
 from handout.merge import MergeItem, render_merged
 from handout.pdf import write_atomic
+from handout.rows import DEFAULT_PATTERN, Row, validate_worklist
 from handout.settings import Settings
-from handout.worklist import (
-    DEFAULT_PATTERN,
-    Problem,
-    Row,
-    Worklist,
-    read_worklist,
-    validate_worklist,
-)
+from handout.worklist import Problem, Worklist, read_worklist
 
 #: Rows whose file is on disk: `resume` may skip them and the print file includes them.
 DONE = ("written", "skipped")
