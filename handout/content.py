@@ -85,8 +85,11 @@ def format_validation_error(path: str, err: ValidationError, limit: int = 1) -> 
     """One line per problem: file, dotted key path, what is wrong."""
     lines = []
     errors = err.errors()
+    # A sentence is plain text or a mapping (schema.Sentence): for a bad mapping, pydantic also
+    # reports "not a valid string", which would hide the real problem. Report the mapping's.
+    errors = [e for e in errors if "str" not in e["loc"]] or errors
     for e in errors[:limit]:
-        loc = ".".join(str(p) for p in e["loc"] if p not in ("function-after",))
+        loc = ".".join(str(p) for p in e["loc"] if p not in ("function-after", "ConditionalText"))
         text = e["msg"].removeprefix("Value error, ")
         lines.append(f"{path}: {loc or '(top level)'}: {text}")
     more = len(errors) - limit

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from handout.clinic import Clinic
 from handout.content import ContentLibrary, LanguageContent
-from handout.schema import Section
+from handout.schema import Section, applies, sentence_text
 from handout.settings import LeafletRequest
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -267,9 +267,17 @@ def build_context(
         "birads": facts.birads,
         "title": resolve_text(finding_text.title, values),
         "summary_line": resolve_text(finding_text.summary_line, values),
-        "main_message": [resolve_text(s, values) for s in finding_text.main_message],
+        "main_message": [
+            resolve_text(sentence_text(s), values)
+            for s in finding_text.main_message
+            if applies(s, request.birads)
+        ],
         "questions": [resolve_text(s, values) for s in finding_text.questions],
-        "summary": [resolve_text(s, values) for s in finding_text.summary],
+        "summary": [
+            resolve_text(sentence_text(s), values)
+            for s in finding_text.summary
+            if applies(s, request.birads)
+        ],
         "sections": sections,
         "next_step": {"id": step_id, "name": step_text.name, "timing": timing},
         "facts": rows,

@@ -145,13 +145,38 @@ class NextStepsFile(_Levelled):
     levels: dict[Level, dict[str, NextStepText]]
 
 
+class ConditionalText(_Model):
+    """A sentence left out for the BI-RADS 4 subcategories listed in `unless_birads`.
+
+    "Most people with spots like these do not have cancer" is true of BI-RADS 4 as a whole and of
+    4A and 4B, and false of 4C (more than 50 in 100): a leaflet must never say it beside a 4C
+    icon array.
+    """
+
+    text: str = Field(min_length=1)
+    unless_birads: tuple[Literal["4A", "4B", "4C"], ...] = Field(min_length=1)
+
+
+#: A main-message or summary sentence: plain text, or text with a condition.
+Sentence = str | ConditionalText
+
+
+def sentence_text(sentence: Sentence) -> str:
+    return sentence if isinstance(sentence, str) else sentence.text
+
+
+def applies(sentence: Sentence, birads: str | None) -> bool:
+    """Whether a sentence is printed for a request with this BI-RADS subcategory (or none)."""
+    return isinstance(sentence, str) or birads not in sentence.unless_birads
+
+
 class FindingLevel(_Model):
     title: str = Field(min_length=1)
     summary_line: str = Field(min_length=1)
-    main_message: tuple[str, ...] = Field(min_length=1, max_length=2)
+    main_message: tuple[Sentence, ...] = Field(min_length=1, max_length=2)
     sections: dict[str, Section]
     questions: tuple[str, ...] = ()
-    summary: tuple[str, ...] = Field(min_length=1, max_length=5)
+    summary: tuple[Sentence, ...] = Field(min_length=1, max_length=5)
     #: The chance in one sentence, printed beside the icon array ("2 or fewer in 100 ...").
     #: Optional in the schema; `handout validate` requires it.
     chance: str | None = None

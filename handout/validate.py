@@ -32,7 +32,15 @@ from handout.document import (
 from handout.errors import HandoutError
 from handout.fonts import chain_for, describe_char, missing_characters
 from handout.readability import Check, check, measure, supported_formulas
-from handout.schema import Catalog, FindingFile, LanguageFile, NextStepsFile, SharedFile
+from handout.schema import (
+    Catalog,
+    ConditionalText,
+    FindingFile,
+    LanguageFile,
+    NextStepsFile,
+    Sentence,
+    SharedFile,
+)
 from handout.settings import LEVELS, LeafletRequest, Patient, Settings
 
 #: Review dates older than this are a warning: medical content must be re-checked regularly.
@@ -252,6 +260,10 @@ def _strings(obj: Any) -> list[str]:
     return []
 
 
+def _conditions(sentences: tuple[Sentence, ...]) -> list[tuple[str, ...]]:
+    return [s.unless_birads for s in sentences if isinstance(s, ConditionalText)]
+
+
 def _compare_with_english(
     english: LanguageContent, other: LanguageContent, report: ValidationReport
 ) -> None:
@@ -280,6 +292,18 @@ def _compare_with_english(
                     other.findings[fid].levels[level],
                 )
             )
+        for fid, en_finding in english.findings.items():
+            en_level, other_level = en_finding.levels[level], other.findings[fid].levels[level]
+            for part in ("main_message", "summary"):
+                en_cond = _conditions(getattr(en_level, part))
+                other_cond = _conditions(getattr(other_level, part))
+                if en_cond != other_cond:
+                    report.error(
+                        f"content/{code}/findings/{fid}.yaml: levels.{level}.{part}: sentences "
+                        "left out for a BI-RADS subcategory differ from English "
+                        f"({en_cond or 'none'} there, {other_cond or 'none'} here); mark the same "
+                        "sentences with unless_birads"
+                    )
         for where, en_part, other_part in pairs:
             en_sections, other_sections = set(en_part.sections), set(other_part.sections)
             if en_sections != other_sections:

@@ -7,6 +7,8 @@ import re
 import pytest
 
 from handout.api import engine_for
+from handout.document import Box, iter_text
+from handout.schema import ConditionalText, sentence_text
 from handout.settings import LEVELS, LeafletRequest, Settings
 
 from .conftest import pdf_fonts, pdf_reader, pdf_text
@@ -76,7 +78,39 @@ def test_main_message_gives_the_number_as_a_natural_frequency(lang):
             if n is not None
         ] or [0]
         for level in LEVELS:
-            message = " ".join(content.findings[finding].levels[level].main_message)
+            main = content.findings[finding].levels[level].main_message
+            message = " ".join(sentence_text(s) for s in main)
             found = set(re.findall(r"\d+", message))
             assert "100" in found, (finding, level, message)
             assert {str(n) for n in numbers} <= found, (finding, level, message)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_4c_leaflet_never_says_most_people_do_not_have_cancer(lang):
+    """BI-RADS 4C means more than 50 in 100 have cancer: the reassuring sentences marked
+    `unless_birads: [4C]` are in a 4A leaflet's main message and summary, never in a 4C one's."""
+    engine = engine_for(SETTINGS)
+    finding = LIBRARY.language(lang).findings["suspicious-calcifications"]
+    for level in LEVELS:
+        text = finding.levels[level]
+        marked = [
+            " ".join(s.text.replace("**", "").split())
+            for s in (*text.main_message, *text.summary)
+            if isinstance(s, ConditionalText) and "4C" in s.unless_birads
+        ]
+        assert marked, (level, "no sentence is marked for 4C")
+        words = {}
+        for sub in ("4A", "4C"):
+            request = LeafletRequest(
+                finding="suspicious-calcifications", lang=lang, level=level, birads=sub
+            )
+            doc, _, _ = engine.document(request)
+            # The main message and "In short" speak of "spots like these" (hers); the detailed
+            # body may still say what is true of BI-RADS 4 in general, beside the 4A-4C ranges.
+            boxes = [b for b in doc.blocks if isinstance(b, Box) and b.kind in ("main", "summary")]
+            assert len(boxes) == 2
+            shown = " ".join(t for box in boxes for _, t in iter_text(box.blocks))
+            words[sub] = " ".join(shown.split())
+        for sentence in marked:
+            assert sentence in words["4A"], (level, sentence)
+            assert sentence not in words["4C"], (level, sentence)

@@ -42,6 +42,14 @@ def _edit(path: Path, change) -> None:
         ),
         (
             "en/findings/tiny-spots.yaml",
+            lambda d: d["levels"]["easy"]["summary"].append(
+                {"text": "Most are not cancer.", "unless_birads": ["4D"]}
+            ),
+            r"tiny-spots.yaml: levels\.easy\.summary\.2\.unless_birads\.0: Input should be '4A', "
+            r"'4B' or '4C'",
+        ),
+        (
+            "en/findings/tiny-spots.yaml",
             lambda d: d.pop("sources"),
             r"tiny-spots.yaml: sources: Field required",
         ),

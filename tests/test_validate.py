@@ -129,3 +129,30 @@ def test_bundled_content_passes():
     assert failed == []
     assert {leaf.lang for leaf in report.leaflets} >= {"en", "es"}
     assert len(report.leaflets) == 6 * 3 * len({leaf.lang for leaf in report.leaflets})
+
+
+def test_a_language_must_leave_out_the_same_sentences_as_english():
+    """A translation whose 4C-only sentence is plain text (printed for everyone) is an error."""
+    from dataclasses import replace
+
+    from handout.content import ContentLibrary
+    from handout.schema import sentence_text
+    from handout.validate import ValidationReport, _compare_with_english
+
+    library = ContentLibrary(Settings.bundled().content_dirs)
+    english, spanish = library.language("en"), library.language("es")
+    finding = spanish.findings["suspicious-calcifications"]
+    easy = finding.levels["easy"]
+    plain = tuple(sentence_text(s) for s in easy.main_message)
+    broken_easy = easy.model_copy(update={"main_message": plain})
+    broken_finding = finding.model_copy(update={"levels": {**finding.levels, "easy": broken_easy}})
+    broken = replace(
+        spanish, findings={**spanish.findings, "suspicious-calcifications": broken_finding}
+    )
+    report = ValidationReport()
+    _compare_with_english(english, spanish, report)
+    assert not report.errors, report.errors
+    _compare_with_english(english, broken, report)
+    [error] = report.errors
+    assert "es/findings/suspicious-calcifications.yaml: levels.easy.main_message" in error.message
+    assert "unless_birads" in error.message
