@@ -72,10 +72,17 @@ class Section(_Model):
     body: tuple[Block, ...] = Field(min_length=1)
 
 
-def _check_section_ids(sections: dict[str, Section], allowed: frozenset[str]) -> dict[str, Section]:
+def _check_section_ids(
+    sections: dict[str, Section], allowed: frozenset[str], required: frozenset[str], kind: str = ""
+) -> dict[str, Section]:
+    """Only known section ids, and every required one: a misspelt id is never silently unused."""
     unknown = sorted(set(sections) - allowed)
     if unknown:
         msg = f"unknown section id(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+        raise ValueError(msg)
+    missing = sorted(required - set(sections))
+    if missing:
+        msg = f"missing {kind}section(s): {', '.join(missing)}"
         raise ValueError(msg)
     return sections
 
@@ -104,12 +111,7 @@ class SharedLevel(_Model):
     @field_validator("sections")
     @classmethod
     def _ids(cls, v: dict[str, Section]) -> dict[str, Section]:
-        _check_section_ids(v, SHARED_SECTIONS)
-        missing = sorted(SHARED_SECTIONS - set(v))
-        if missing:
-            msg = f"missing shared section(s): {', '.join(missing)}"
-            raise ValueError(msg)
-        return v
+        return _check_section_ids(v, SHARED_SECTIONS, SHARED_SECTIONS, "shared ")
 
 
 class SharedFile(_Levelled):
@@ -133,12 +135,7 @@ class NextStepText(_Model):
     @field_validator("sections")
     @classmethod
     def _ids(cls, v: dict[str, Section]) -> dict[str, Section]:
-        _check_section_ids(v, NEXT_STEP_SECTIONS)
-        for required in ("next-steps", "what-its-like"):
-            if required not in v:
-                msg = f"missing section {required}"
-                raise ValueError(msg)
-        return v
+        return _check_section_ids(v, NEXT_STEP_SECTIONS, frozenset({"next-steps", "what-its-like"}))
 
 
 class NextStepsFile(_Levelled):
@@ -184,12 +181,9 @@ class FindingLevel(_Model):
     @field_validator("sections")
     @classmethod
     def _ids(cls, v: dict[str, Section]) -> dict[str, Section]:
-        _check_section_ids(v, FINDING_SECTIONS)
-        for required in ("what-we-found", "what-it-means"):
-            if required not in v:
-                msg = f"missing section {required}"
-                raise ValueError(msg)
-        return v
+        return _check_section_ids(
+            v, FINDING_SECTIONS, frozenset({"what-we-found", "what-it-means"})
+        )
 
 
 class FindingFile(_Levelled):
