@@ -148,10 +148,12 @@ class Engine:
         if content:
             code = content[0].code
             attempt("name", lambda: _clean_text(patient.name, "name", code))
+            clinic, _ = self.clinic.for_language(code)
             for field, value in (
-                ("clinic name", self.clinic.name),
-                ("clinic phone", self.clinic.phone),
-                ("clinic hours", self.clinic.hours),
+                ("clinic name", clinic.name),
+                ("clinic phone", clinic.phone),
+                ("clinic hours", clinic.hours),
+                *(("clinic address", line) for line in clinic.address),
             ):
                 # The clinic is fine in itself; it is this row's language whose fonts lack it.
                 attempt("lang", partial(check_printable, value, field, code))
@@ -194,6 +196,13 @@ class Engine:
             statement = self.library.density_statement(request.density, content.code)
             if statement.warning:
                 notes.append(statement.warning)
+        _, written = self.clinic.for_language(content.code)
+        if not written:
+            notes.append(
+                f"the clinic's hours and address have no {content.language.name} ({content.code}) "
+                f"version, so they print as written ({self.clinic.language}); add "
+                f"translations: {{{content.code}: {{hours: ...}}}} to the clinic file"
+            )
         if self.example_clinic:
             notes.append(
                 "using the bundled example clinic (fictional contact details); pass --clinic FILE"
@@ -202,7 +211,8 @@ class Engine:
 
     def document(self, request: LeafletRequest) -> tuple[Document, LeafletRequest, LanguageContent]:
         request, content = self._check_request(request)
-        context = build_context(self.library, content, request, self.clinic)
+        clinic, _ = self.clinic.for_language(content.code)
+        context = build_context(self.library, content, request, clinic)
         markup = self.templates.render(content.code, request.level, context)
         where = str(self.templates.resolve(content.code, request.level))
         return parse_document(markup, where), request, content

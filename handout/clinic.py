@@ -39,12 +39,31 @@ def contrast_with_white(hex_colour: str) -> float:
     return 1.05 / (relative_luminance(hex_colour) + 0.05)
 
 
+class ClinicText(BaseModel):
+    """The clinic's details as written for one leaflet language; any field left out is kept as
+    written in the clinic file's own language (a name or street address rarely changes)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = Field(default=None, min_length=1)
+    facility_name: str | None = None
+    address: tuple[str, ...] | None = None
+    hours: str | None = Field(default=None, min_length=1)
+
+
 class Clinic(BaseModel):
-    """Identity and contact details; `facility_name` is the accredited name MQSA asks for."""
+    """Identity and contact details; `facility_name` is the accredited name MQSA asks for.
+
+    The details are written in `language`; `translations` gives them per leaflet language (BCP 47
+    tag as in content/, e.g. es, zh-Hans), so a Spanish leaflet does not print the opening hours in
+    English in the middle of a Spanish sentence.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1)
+    language: str = "en"
+    translations: dict[str, ClinicText] = {}
     facility_name: str | None = None
     address: tuple[str, ...] = ()
     phone: str = Field(min_length=1)
@@ -57,6 +76,19 @@ class Clinic(BaseModel):
     #: Headings, rules and box borders; must keep 4.5:1 contrast on white.
     accent_color: str | None = None
     margin_mm: float | None = None
+
+    def for_language(self, code: str) -> tuple[Clinic, bool]:
+        """The details to print on a leaflet in `code`, and whether they are written for it
+        (False: a language the clinic file has no translation for, so they print as written)."""
+        if _same_language(code, self.language):
+            return self, True
+        text = next(
+            (t for tag, t in self.translations.items() if tag.lower() == code.lower()), None
+        )
+        if text is None:
+            return self, False
+        changes = {k: v for k, v in text.model_dump().items() if v is not None}
+        return self.model_copy(update=changes), True
 
     @field_validator("accent_color")
     @classmethod
@@ -81,6 +113,12 @@ class Clinic(BaseModel):
             msg = f"{value} mm is outside the printable range {low:g} to {high:g} mm"
             raise ValueError(msg)
         return value
+
+
+def _same_language(a: str, b: str) -> bool:
+    """en = en, en = en-US; but zh-Hans != zh-Hant: a script subtag is a different text."""
+    a, b = a.lower(), b.lower()
+    return a == b or a == b.split("-")[0] or b == a.split("-")[0]
 
 
 def load_clinic(path: Path) -> Clinic:

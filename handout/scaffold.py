@@ -31,6 +31,12 @@ address:
 phone: "(555) 010-0100"
 hours: "Monday to Friday, 8 am to 5 pm"
 website: "https://example.org"
+# The details above are written in this language. For leaflets in other languages, give the
+# fields that change (hours, address, name, facility_name); others print as written above:
+language: en
+# translations:
+#   es: {{hours: "de lunes a viernes, de 8:00 a 17:00"}}
+#   zh-Hans: {{hours: "周一至周五，上午8点至下午5点"}}
 # Optional branding:
 # logo: "logo.png"               # PNG or JPEG in this folder, placed in the header
 # accent_color: "#1F4E79"        # headings and boxes; needs 4.5:1 contrast on white

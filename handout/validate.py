@@ -497,6 +497,13 @@ def validate_content(
     except HandoutError as err:
         report.error(str(err))
         return report
+    available = {code.lower() for code in library.available_languages()}
+    for tag in engine.clinic.translations:
+        if tag.lower() not in available:
+            report.warning(
+                f"clinic file: translations.{tag}: there is no content in that language, so it is "
+                f"never used; use a tag from `handout list languages`"
+            )
     for code, content in loaded.items():
         for finding in catalog.findings:
             for level in LEVELS:

@@ -195,3 +195,47 @@ def test_qr_code_from_clinic_config(tmp_path):
     text = pdf_text(leaflet.pdf)
     assert "Scan to visit our web page" in text
     assert "https://example.org/riverside" in "".join(text.split())  # may wrap in the column
+
+
+def test_clinic_details_per_leaflet_language(tmp_path):
+    """`translations` gives the hours per language; fields left out print as written."""
+    clinic = load_clinic(
+        _clinic(
+            tmp_path,
+            "address: ['1 Main St']\ntranslations:\n"
+            "  es: {hours: 'de 9:00 a 17:00'}\n  ZH-hans: {hours: '9点至17点', name: '诊所'}\n",
+        )
+    )
+    spanish, written = clinic.for_language("es")
+    assert written and (spanish.hours, spanish.name, spanish.address) == (
+        "de 9:00 a 17:00",
+        "C",
+        ("1 Main St",),
+    )
+    chinese, written = clinic.for_language("zh-Hans")  # tags match whatever their case
+    assert written and (chinese.hours, chinese.name) == ("9点至17点", "诊所")
+    assert clinic.for_language("en-US") == (clinic, True)  # the file's own language
+    assert clinic.for_language("zh-Hant") == (clinic, False)  # another script, not a match
+    with pytest.raises(ContentError, match=r"clinic.yaml: translations\.es\.phone: Extra inputs"):
+        load_clinic(_clinic(tmp_path, "translations:\n  es: {phone: '2'}\n"))
+
+
+def test_leaflets_print_the_clinic_hours_in_their_language(tmp_path):
+    """The bundled example clinic's hours are in the leaflet's language; a clinic without a
+    version for a language prints them as written and the user is told which language lacks it."""
+    bundled = Engine(Settings.bundled())
+    spanish = bundled.render(LeafletRequest(finding="macrocalcifications", lang="es"))
+    assert "Horario: de lunes a viernes, de 8:00 a 17:00." in pdf_text(spanish.pdf)
+    assert not any("no Spanish" in w for w in spanish.warnings)
+    english = bundled.render(LeafletRequest(finding="macrocalcifications", lang="en"))
+    assert "We answer calls Monday to Friday, 8 am to 5 pm." in pdf_text(english.pdf)
+
+    settings = Settings(
+        content_dirs=Settings.bundled().content_dirs,
+        template_dirs=Settings.bundled().template_dirs,
+        clinic_file=_clinic(tmp_path, ""),
+    )
+    leaflet = Engine(settings).render(LeafletRequest(finding="macrocalcifications", lang="es"))
+    assert "Horario: 9-5." in pdf_text(leaflet.pdf)
+    [warning] = [w for w in leaflet.warnings if "clinic's hours" in w]
+    assert "no Spanish (es) version" in warning and "translations" in warning

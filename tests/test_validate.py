@@ -156,3 +156,18 @@ def test_a_language_must_leave_out_the_same_sentences_as_english():
     [error] = report.errors
     assert "es/findings/suspicious-calcifications.yaml: levels.easy.main_message" in error.message
     assert "unless_birads" in error.message
+
+
+def test_clinic_translation_for_a_language_with_no_content_is_reported(fixture_settings, tmp_path):
+    """A misspelt language tag in the clinic's translations would never be used: say so."""
+    from dataclasses import replace
+
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text(
+        "name: C\nphone: '1'\nhours: '9-5'\ntranslations:\n  en: {hours: '9 to 5'}\n"
+        "  sp: {hours: 'de 9 a 5'}\n"
+    )
+    report = validate_content(replace(fixture_settings, clinic_file=clinic))
+    messages = [p.message for p in report.warnings]
+    assert any(m.startswith("clinic file: translations.sp: there is no content") for m in messages)
+    assert not any("translations.en" in m for m in messages)
