@@ -1,7 +1,7 @@
 """Renderers for the picture blocks (panels, icon array, timeline, QR code).
 
-Kept apart from pdf.py so the drawing code (handout.pictures) and the text renderer each stay one
-job; importing this module registers the renderers with pdf.py's block dispatcher.
+Kept apart from flowables.py so the drawing code (handout.pictures) and the text renderer each stay
+one job; importing this module registers the renderers with flowables.py's block dispatcher.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
 
 from handout import picture_text, pictures
 from handout.document import IconArray, PanelsFigure, QrFigure, TimelineFigure
+from handout.flowables import _Ctx, _flowables, _Spacer
 from handout.fonts import check_printable, face_name, font_runs
-from handout.pdf import _Ctx, _flowables, _Spacer
 from handout.styles import INK
 
 QR_SIZE = 64.0

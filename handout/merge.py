@@ -77,7 +77,7 @@ class MergedPdf:
 
 @dataclass
 class _Leaflet:
-    ctx: Any  # pdf._Ctx: styles and fonts of this leaflet (private to pdf.py, used via .text)
+    ctx: Any  # flowables._Ctx: styles and fonts of this leaflet (used via .text)
     document: Document
     pagesize: tuple[float, float]
 

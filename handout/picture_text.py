@@ -32,7 +32,7 @@ MIN_PT = 8.0
 
 
 #: Scripts a canvas draws wrongly (vowel signs, conjuncts) unless HarfBuzz shapes them, as
-#: handout.pdf shapes paragraphs: Devanagari and Devanagari Extended.
+#: handout.flowables shapes paragraphs: Devanagari and Devanagari Extended.
 _SHAPED = (("\u0900", "\u097f"), ("\ua8e0", "\ua8ff"))
 
 #: Where text may wrap: whitespace other than the no-break spaces ("38\u00a0°C" stays one word).

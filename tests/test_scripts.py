@@ -38,6 +38,7 @@ from handout.document import (
     Title,
 )
 from handout.errors import InputError, RenderError
+from handout.flowables import _Ctx, _flowables
 from handout.fonts import (
     FAMILIES,
     FONT_DIR,
@@ -48,7 +49,7 @@ from handout.fonts import (
     missing_characters,
     register_fonts,
 )
-from handout.pdf import _Ctx, _flowables, render_pdf
+from handout.pdf import render_pdf
 from handout.rtl import RTLParagraph, has_rtl, reshape, visual_ltr, visual_order
 from handout.styles import stylesheet
 
