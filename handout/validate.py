@@ -160,15 +160,10 @@ def _compare_with_english(
                     (f"content/{code}/next-steps.yaml: levels.{level}.{nid}", en_step, other_step)
                 )
         for fid, en_finding in english.findings.items():
-            pairs.append(
-                (
-                    f"content/{code}/findings/{fid}.yaml: levels.{level}",
-                    en_finding.levels[level],
-                    other.findings[fid].levels[level],
-                )
-            )
-        for fid, en_finding in english.findings.items():
             en_level, other_level = en_finding.levels[level], other.findings[fid].levels[level]
+            pairs.append(
+                (f"content/{code}/findings/{fid}.yaml: levels.{level}", en_level, other_level)
+            )
             for part in ("main_message", "summary"):
                 en_cond = _conditions(getattr(en_level, part))
                 other_cond = _conditions(getattr(other_level, part))

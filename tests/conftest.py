@@ -47,6 +47,11 @@ def pdf_text(data: bytes | Path) -> str:
     return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
 
 
+def page_texts(data: bytes | Path) -> list[str]:
+    """The text of each page, whitespace collapsed: to compare two PDFs page by page."""
+    return [" ".join((p.extract_text() or "").split()) for p in pdf_reader(data).pages]
+
+
 def pdf_fonts(data: bytes | Path) -> dict[str, bool]:
     """Every font any page references -> whether it is embedded."""
     reader = pdf_reader(data)

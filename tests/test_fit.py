@@ -15,17 +15,13 @@ from handout.pdf import RenderOptions, render_pdf
 from handout.settings import LeafletRequest, Patient, Settings
 from handout.styles import FIT_STEPS, MIN_LEADING, stylesheet
 
-from .conftest import pdf_reader, pdf_text
+from .conftest import page_texts, pdf_text
 
 SETTINGS = Settings.bundled()
 ENGINE = engine_for(SETTINGS)
 LANGUAGES = ENGINE.library.available_languages()
 FINDINGS = tuple(ENGINE.library.catalog.findings)
 DENSITY = ENGINE.library.density_statement("dense", "en").text
-
-
-def page_texts(pdf: bytes) -> list[str]:
-    return [" ".join((p.extract_text() or "").split()) for p in pdf_reader(pdf).pages]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -19,7 +19,7 @@ from handout.merge import MergeItem, render_merged
 from handout.pdf import render_pdf
 from handout.settings import LeafletRequest, Patient
 
-from .conftest import pdf_fonts, pdf_reader
+from .conftest import page_texts, pdf_fonts, pdf_reader
 
 LONG = " ".join(["Calcium deposits are common and most are harmless."] * 12)
 
@@ -35,10 +35,6 @@ def synthetic(paragraphs: int, lang: str = "en", footer: str = "Page {page} of {
 
 def item(doc, title: str, page_size: str = "letter") -> MergeItem:
     return MergeItem(doc, "standard", page_size, title, f"key-{title}")
-
-
-def page_texts(pdf: bytes) -> list[str]:
-    return [" ".join((p.extract_text() or "").split()) for p in pdf_reader(pdf).pages]
 
 
 @pytest.fixture(scope="module")
