@@ -16,7 +16,7 @@ from pathlib import Path
 
 from reportlab.lib.units import mm
 
-from handout.clinic import EXAMPLE_CLINIC, load_clinic
+from handout.clinic import EXAMPLE_CLINIC, Clinic, load_clinic
 from handout.content import ContentLibrary, LanguageContent
 from handout.context import build_context
 from handout.document import Document, parse_document
@@ -89,12 +89,20 @@ class Engine:
         self.library = ContentLibrary(settings.content_dirs)
         self.templates = TemplateRenderer(settings.template_dirs, bundled_root() / "templates")
         self.warnings: list[str] = []
+        self._clinics: dict[str, tuple[Clinic, bool]] = {}
         if settings.clinic_file is not None:
             self.clinic = load_clinic(settings.clinic_file)
             self.example_clinic = False
         else:
             self.clinic = load_clinic(settings.content_dirs[-1] / EXAMPLE_CLINIC)
             self.example_clinic = True
+
+    def clinic_for(self, code: str) -> tuple[Clinic, bool]:
+        """The clinic's details for leaflets in `code` (Clinic.for_language), made once per
+        language: a batch asks for them three times per leaflet."""
+        if code not in self._clinics:
+            self._clinics[code] = self.clinic.for_language(code)
+        return self._clinics[code]
 
     def request_problems(self, request: LeafletRequest) -> list[RequestProblem]:
         """Every problem with a request, in the order rendering checks them.
@@ -148,7 +156,7 @@ class Engine:
         if content:
             code = content[0].code
             attempt("name", lambda: _clean_text(patient.name, "name", code))
-            clinic, _ = self.clinic.for_language(code)
+            clinic, _ = self.clinic_for(code)
             for field, value in (
                 ("clinic name", clinic.name),
                 ("clinic phone", clinic.phone),
@@ -196,7 +204,7 @@ class Engine:
             statement = self.library.density_statement(request.density, content.code)
             if statement.warning:
                 notes.append(statement.warning)
-        _, written = self.clinic.for_language(content.code)
+        _, written = self.clinic_for(content.code)
         if not written:
             notes.append(
                 f"the clinic's hours and address have no {content.language.name} ({content.code}) "
@@ -211,7 +219,7 @@ class Engine:
 
     def document(self, request: LeafletRequest) -> tuple[Document, LeafletRequest, LanguageContent]:
         request, content = self._check_request(request)
-        clinic, _ = self.clinic.for_language(content.code)
+        clinic, _ = self.clinic_for(content.code)
         context = build_context(self.library, content, request, clinic)
         markup = self.templates.render(content.code, request.level, context)
         where = str(self.templates.resolve(content.code, request.level))
